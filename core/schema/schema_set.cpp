@@ -1,0 +1,231 @@
+#include "schema/schema_set.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+namespace schakel::schema {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> k_categories = {
+    "identity", "identifier.bsn", "identifier.eckid", "contact", "education", "wellbeing",
+    "health",   "family",         "case",             "views",   "meeting"};
+
+// "student" and "student.schema.json" both name student.schema.json.
+std::string canonical_name(std::string name) {
+  const auto slash = name.find_last_of('/');
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  const auto hash = name.find('#');
+  if (hash != std::string::npos) name = name.substr(0, hash);
+  const std::string suffix = ".schema.json";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    name.resize(name.size() - suffix.size());
+  return name;
+}
+
+std::string escape_token(const std::string& t) {
+  std::string out;
+  for (char c : t) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_categories() { return k_categories; }
+
+bool is_known_category(const std::string& category) {
+  return std::find(k_categories.begin(), k_categories.end(), category) != k_categories.end();
+}
+
+std::string to_pointer(const std::vector<std::string>& tokens) {
+  std::string out;
+  for (const auto& t : tokens) out += "/" + escape_token(t);
+  return out;
+}
+
+struct SchemaSet::Impl {
+  std::map<std::string, json> raw;
+  std::map<std::string, std::unique_ptr<valijson::Schema>> compiled;
+  std::map<std::string, std::vector<CategoryPath>> categories;
+
+  Status compile(const std::string& name) {
+    auto schema = std::make_unique<valijson::Schema>();
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::NlohmannJsonAdapter adapter(raw.at(name));
+    auto fetch = [this](const std::string& uri) -> const json* {
+      auto it = raw.find(canonical_name(uri));
+      return it == raw.end() ? nullptr : new json(it->second);
+    };
+    auto free_doc = [](const json* doc) { delete doc; };
+    try {
+      parser.populateSchema(adapter, *schema, fetch, free_doc);
+    } catch (const std::exception& e) {
+      return error(ErrorCode::invalid, name + ".schema.json: cannot compile: " + e.what());
+    }
+    compiled[name] = std::move(schema);
+    std::vector<CategoryPath> paths;
+    collect(raw.at(name), raw.at(name), {}, paths, 0);
+    std::sort(paths.begin(), paths.end(), [](const CategoryPath& a, const CategoryPath& b) {
+      return std::tie(a.pointer, a.category) < std::tie(b.pointer, b.category);
+    });
+    paths.erase(std::unique(paths.begin(), paths.end(),
+                            [](const CategoryPath& a, const CategoryPath& b) {
+                              return a.pointer == b.pointer && a.category == b.category;
+                            }),
+                paths.end());
+    categories[name] = std::move(paths);
+    return {};
+  }
+
+  const json* resolve_ref(const json& root, const std::string& ref, const json** new_root) const {
+    const auto hash = ref.find('#');
+    const std::string file = ref.substr(0, hash);
+    const std::string fragment = hash == std::string::npos ? "" : ref.substr(hash + 1);
+    const json* doc = &root;
+    if (!file.empty()) {
+      auto it = raw.find(canonical_name(file));
+      if (it == raw.end()) return nullptr;
+      doc = &it->second;
+    }
+    *new_root = doc;
+    if (fragment.empty()) return doc;
+    const json::json_pointer ptr(fragment);
+    return doc->contains(ptr) ? &doc->at(ptr) : nullptr;
+  }
+
+  void collect(const json& root, const json& node, std::vector<std::string> path,
+               std::vector<CategoryPath>& out, int depth) const {
+    if (!node.is_object() || depth > 32) return;  // depth bounds recursive $refs
+    if (auto it = node.find("x-schakel-category"); it != node.end() && it->is_string())
+      out.push_back({to_pointer(path), it->get<std::string>()});
+    if (auto it = node.find("$ref"); it != node.end() && it->is_string()) {
+      const json* next_root = nullptr;
+      if (const json* target = resolve_ref(root, it->get<std::string>(), &next_root))
+        collect(*next_root, *target, path, out, depth + 1);
+    }
+    if (auto it = node.find("properties"); it != node.end() && it->is_object()) {
+      for (const auto& [key, sub] : it->items()) {
+        path.push_back(key);
+        collect(root, sub, path, out, depth + 1);
+        path.pop_back();
+      }
+    }
+    for (const char* key : {"items", "additionalProperties"}) {
+      if (auto it = node.find(key); it != node.end() && it->is_object()) {
+        path.push_back("*");
+        collect(root, *it, path, out, depth + 1);
+        path.pop_back();
+      }
+    }
+    for (const char* key : {"allOf", "anyOf", "oneOf"}) {
+      if (auto it = node.find(key); it != node.end() && it->is_array())
+        for (const auto& sub : *it) collect(root, sub, path, out, depth + 1);
+    }
+  }
+};
+
+SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {}
+SchemaSet::~SchemaSet() = default;
+SchemaSet::SchemaSet(SchemaSet&&) noexcept = default;
+SchemaSet& SchemaSet::operator=(SchemaSet&&) noexcept = default;
+
+Result<SchemaSet> SchemaSet::load(const std::filesystem::path& dir) {
+  SchemaSet set;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return error(ErrorCode::not_found, dir.string() + ": schema directory not found");
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.ends_with(".schema.json")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string problems;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    json doc = json::parse(buf.str(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      problems += file.string() + ": not a JSON object\n";
+      continue;
+    }
+    set.impl_->raw[canonical_name(file.filename().string())] = std::move(doc);
+  }
+  for (const auto& [name, doc] : set.impl_->raw) {
+    if (auto st = set.impl_->compile(name); !st) problems += dir.string() + "/" + st.message() + "\n";
+  }
+  if (!problems.empty()) {
+    problems.pop_back();
+    return error(ErrorCode::invalid, problems);
+  }
+  return set;
+}
+
+Status SchemaSet::add(const std::string& name, const nlohmann::json& schema) {
+  const auto key = canonical_name(name);
+  impl_->raw[key] = schema;
+  auto st = impl_->compile(key);
+  if (!st) impl_->raw.erase(key);
+  return st;
+}
+
+bool SchemaSet::has(const std::string& name) const { return impl_->compiled.count(canonical_name(name)) > 0; }
+
+std::vector<std::string> SchemaSet::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : impl_->compiled) out.push_back(name);
+  return out;
+}
+
+const nlohmann::json* SchemaSet::raw(const std::string& name) const {
+  auto it = impl_->raw.find(canonical_name(name));
+  return it == impl_->raw.end() ? nullptr : &it->second;
+}
+
+std::vector<Violation> SchemaSet::validate(const std::string& name, const nlohmann::json& doc) const {
+  auto it = impl_->compiled.find(canonical_name(name));
+  if (it == impl_->compiled.end()) return {{"", "unknown schema '" + name + "'"}};
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(doc);
+  if (validator.validate(*it->second, adapter, &results)) return {};
+  std::vector<Violation> out;
+  valijson::ValidationResults::Error err;
+  while (results.popError(err)) {
+    std::vector<std::string> tokens;
+    for (const auto& c : err.context) {
+      if (c.size() >= 2 && c.front() == '[' && c.back() == ']') {
+        std::string t = c.substr(1, c.size() - 2);
+        if (t.size() >= 2 && t.front() == '"' && t.back() == '"') t = t.substr(1, t.size() - 2);
+        tokens.push_back(t);
+      }
+    }
+    Violation v{to_pointer(tokens), err.description};
+    const bool dup = std::any_of(out.begin(), out.end(), [&](const Violation& o) {
+      return o.pointer == v.pointer && o.message == v.message;
+    });
+    if (!dup) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+const std::vector<CategoryPath>& SchemaSet::categories(const std::string& name) const {
+  static const std::vector<CategoryPath> empty;
+  auto it = impl_->categories.find(canonical_name(name));
+  return it == impl_->categories.end() ? empty : it->second;
+}
+
+}  // namespace schakel::schema

@@ -1,0 +1,163 @@
+#pragma once
+// The store interface. SQLite (WAL) is the embedded default; a PostgreSQL implementation can
+// follow (DESIGN section 10), so nothing here names SQLite: values cross as strings, integers,
+// JSON and TimePoints.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.hpp"
+#include "base/status.hpp"
+
+namespace schakel::store {
+
+// The entity kinds, each in a table of its own.
+enum class Kind { school, student, guardian, staff, case_, consent, referral, meeting };
+const char* kind_name(Kind kind);  // "school", "student", ..., "case", ...
+std::optional<Kind> kind_from_name(const std::string& name);
+
+struct Entity {
+  Kind kind = Kind::student;
+  std::string id;              // the hub's id
+  std::string tenant;          // the school (BRIN + vestiging) the entity belongs to
+  std::string student_id;      // for guardian, case, consent, referral: the student it concerns
+  std::string connector;       // source connector; empty when recorded through Schakel itself
+  std::string source_key;      // the key in the source system (e.g. the LAS key)
+  std::string source_version;  // orders versions from a source: RFC 3339 UTC or zero-padded counter
+  bool active = true;          // false: left / deleted at the source, kept for retention
+  nlohmann::json doc;          // the document, valid against the entity's schema
+  TimePoint updated_at{};
+};
+
+enum class UpsertOutcome { inserted, updated, unchanged, stale };
+
+struct EntityQuery {
+  Kind kind = Kind::student;
+  std::optional<std::string> tenant;
+  std::optional<std::string> student_id;
+  std::optional<std::string> connector;
+  bool include_inactive = false;
+  std::string after_id;  // paging: ids greater than this
+  int limit = 1000;
+};
+
+// One audit entry as stored, one column per field (DESIGN section 5). The audit module computes
+// the hashes; the store keeps the fields and the order.
+struct AuditRow {
+  std::int64_t seq = 0;  // assigned by the store on append, 1, 2, 3, ...
+  TimePoint time{};
+  std::string tenant;
+  std::string action;
+  std::string outcome;
+  std::string actor;
+  std::string actor_role;
+  std::string on_behalf_of;
+  std::string subject;  // keyed pseudonym of the student, never the id
+  std::string recipient;
+  std::string purpose;
+  std::string processing_activity;
+  std::vector<std::string> categories;
+  std::vector<std::string> consent_ids;
+  std::string payload_sha256;
+  std::string trace_id;
+  std::string reason;
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditQuery {
+  std::optional<std::string> tenant;
+  std::optional<std::string> subject;
+  std::optional<std::string> recipient;
+  std::optional<std::string> purpose;
+  std::optional<std::string> action;
+  std::optional<std::string> outcome;
+  std::optional<TimePoint> from;
+  std::optional<TimePoint> until;
+  std::int64_t after_seq = 0;  // paging
+  int limit = 100;
+};
+
+// A record a source plugin emitted that did not fit its stream's schema, kept for review.
+struct QuarantineRow {
+  std::int64_t id = 0;
+  std::string connector;
+  std::string stream;
+  std::string source;  // file:line or URL, when known
+  std::string reason;
+  std::string record;  // the record as received
+  TimePoint time{};
+};
+
+// A unit of work. Reads see the transaction's own writes. Destroying an uncommitted transaction
+// rolls it back.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Source records: keyed by (connector, source_key) when connector is set, else by id. A version
+  // older than (or equal to, with a different document) the stored one never replaces it.
+  virtual Result<UpsertOutcome> upsert(const Entity& entity) = 0;
+  // Writes by id, unconditionally (records made through Schakel itself).
+  virtual Status put(const Entity& entity) = 0;
+  virtual Result<std::optional<Entity>> get(Kind kind, const std::string& id) = 0;
+  virtual Result<std::optional<Entity>> get_by_source(Kind kind, const std::string& connector,
+                                                      const std::string& source_key) = 0;
+  virtual Result<std::vector<Entity>> list(const EntityQuery& query) = 0;
+  virtual Status remove(Kind kind, const std::string& id) = 0;
+
+  // A plugin's own state (cursors, sync tokens), by connector and key.
+  virtual Result<std::optional<std::string>> connector_state(const std::string& connector,
+                                                             const std::string& key) = 0;
+  virtual Status put_connector_state(const std::string& connector, const std::string& key,
+                                     const std::string& value) = 0;
+
+  // Audit: append only. No code path deletes or changes an entry.
+  virtual Status append_audit(AuditRow& row) = 0;  // sets row.seq
+  virtual Result<std::optional<AuditRow>> last_audit() = 0;
+  virtual Result<std::vector<AuditRow>> audit_range(std::int64_t from_seq, int limit) = 0;
+  virtual Result<std::vector<AuditRow>> find_audit(const AuditQuery& query) = 0;
+
+  virtual Status quarantine(QuarantineRow& row) = 0;  // sets row.id
+  virtual Result<std::vector<QuarantineRow>> quarantined(const std::string& connector, int limit) = 0;
+
+  virtual Status commit() = 0;
+};
+
+struct Options {
+  std::filesystem::path path;  // the database file
+  int busy_timeout_ms = 5000;
+  bool durable = true;         // fsync at every commit (synchronous=FULL); off only in benchmarks
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A read-only or read-write transaction on the calling thread.
+  virtual Result<std::unique_ptr<Transaction>> begin(bool write) = 0;
+
+  // Group commit: runs `work` in a shared write transaction with others submitted meanwhile,
+  // commits them with one fsync, and returns once this work is durable (or failed alone: each
+  // work runs in a savepoint, so one failure does not undo the others).
+  virtual Status write(const std::function<Status(Transaction&)>& work) = 0;
+
+  // Checks that the database answers and is intact enough to use.
+  virtual Status health() = 0;
+  virtual int schema_version() const = 0;
+};
+
+// Opens (creating if needed) and migrates a SQLite store. A file newer than this binary, a corrupt
+// file, or one locked by another process gives a clear error naming the file.
+Result<std::unique_ptr<Store>> open_sqlite(const Options& options);
+
+// The schema version this binary writes.
+int latest_schema_version();
+
+}  // namespace schakel::store
