@@ -31,6 +31,36 @@ std::string canonical_name(std::string name) {
   return name;
 }
 
+// valijson reports every failing ancestor too ("Failed to validate item #0 in array"); those
+// lines repeat what the leaf error says, so only the leaf errors are kept, in plain words.
+bool is_propagated(const std::string& message) {
+  return message.rfind("Failed to validate against schema associated with property name", 0) == 0 ||
+         message.rfind("Failed to validate item #", 0) == 0 ||
+         message.rfind("Failed to validate against child schema", 0) == 0 ||
+         message.rfind("Failed to validate against additional properties schema", 0) == 0;
+}
+
+std::string plain_words(const std::string& message) {
+  static const std::pair<const char*, const char*> k_rewrites[] = {
+      {"Object contains a property that could not be validated using 'properties' or "
+       "'additionalProperties' constraints: ",
+       "unknown property "},
+      {"Value type not permitted by 'type' constraint.", "has the wrong type"},
+      {"Failed to match regex specified by 'pattern' constraint.", "does not match the required pattern"},
+      {"Failed to match against any enum values.", "is not one of the allowed values"},
+      {"Object is missing required property ", "missing required property "},
+  };
+  for (const auto& [from, to] : k_rewrites) {
+    const std::string f = from;
+    if (message.rfind(f, 0) == 0) {
+      std::string rest = message.substr(f.size());
+      if (!rest.empty() && rest.back() == '.') rest.pop_back();
+      return to + rest;
+    }
+  }
+  return message;
+}
+
 std::string escape_token(const std::string& t) {
   std::string out;
   for (char c : t) {
@@ -213,7 +243,8 @@ std::vector<Violation> SchemaSet::validate(const std::string& name, const nlohma
         tokens.push_back(t);
       }
     }
-    Violation v{to_pointer(tokens), err.description};
+    if (is_propagated(err.description)) continue;
+    Violation v{to_pointer(tokens), plain_words(err.description)};
     const bool dup = std::any_of(out.begin(), out.end(), [&](const Violation& o) {
       return o.pointer == v.pointer && o.message == v.message;
     });
