@@ -1,6 +1,7 @@
 #include "schema/schema_set.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -77,6 +78,13 @@ const std::vector<std::string>& known_categories() { return k_categories; }
 
 bool is_known_category(const std::string& category) {
   return std::find(k_categories.begin(), k_categories.end(), category) != k_categories.end();
+}
+
+std::filesystem::path default_schema_dir() {
+  if (const char* env = std::getenv("SCHAKEL_SCHEMA_DIR"); env && *env) return env;
+  std::error_code ec;
+  if (std::filesystem::is_directory(SCHAKEL_SOURCE_SCHEMA_DIR, ec)) return SCHAKEL_SOURCE_SCHEMA_DIR;
+  return SCHAKEL_INSTALL_SCHEMA_DIR;
 }
 
 std::string to_pointer(const std::vector<std::string>& tokens) {
