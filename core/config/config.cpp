@@ -20,7 +20,9 @@ struct Loader {
   std::set<std::string> secrets;
 
   void fail(const std::string& pointer, const std::string& message) {
-    errors.push_back({file.string(), yaml.mark_of(pointer), pointer_to_path(pointer), message});
+    // An unknown or duplicate key is shown where the key is written.
+    const bool at_key = message == "unknown property" || message.rfind("duplicate ", 0) == 0;
+    errors.push_back({file.string(), yaml.mark_of(pointer, at_key), pointer_to_path(pointer), message});
   }
 
   std::filesystem::path base_dir() const {

@@ -71,6 +71,7 @@ class Converter {
             doc_.errors.push_back({where, child, "duplicate key '" + key + "'"});
             continue;
           }
+          doc_.key_marks[child] = where;
           obj[key] = convert(kv.second, child);
         }
         return obj;
@@ -85,7 +86,9 @@ class Converter {
 
 }  // namespace
 
-Mark YamlDocument::mark_of(std::string pointer) const {
+Mark YamlDocument::mark_of(std::string pointer, bool at_key) const {
+  if (at_key)
+    if (auto it = key_marks.find(pointer); it != key_marks.end()) return it->second;
   for (;;) {
     if (auto it = marks.find(pointer); it != marks.end()) return it->second;
     if (pointer.empty()) return {1, 1};

@@ -22,11 +22,12 @@ struct YamlError {
 
 struct YamlDocument {
   nlohmann::json json;
-  std::map<std::string, Mark> marks;  // JSON pointer → where the node starts in the file
+  std::map<std::string, Mark> marks;  // JSON pointer → where the node's value starts in the file
+  std::map<std::string, Mark> key_marks;  // JSON pointer of a mapping member → where its key is
   std::vector<YamlError> errors;      // all of them
 
-  // The mark of `pointer`, or of its nearest ancestor that has one.
-  [[nodiscard]] Mark mark_of(std::string pointer) const;
+  // The mark of `pointer`'s value (or with `at_key`, of its key), or of its nearest ancestor.
+  [[nodiscard]] Mark mark_of(std::string pointer, bool at_key = false) const;
 };
 
 // Parses YAML text. Plain scalars follow the YAML 1.2 core schema (true/false, null, integers,

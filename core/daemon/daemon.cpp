@@ -155,7 +155,7 @@ int run(const Options& options) {
     log_config_errors(result.errors);
     return 2;
   }
-  Runtime rt{std::move(*schemas), std::move(*result.config)};
+  Runtime rt{std::move(*schemas), std::move(*result.config), std::make_shared<ShiftableClock>(), nullptr};
   log::setup(rt.config.log_format() == "json" ? log::Format::json : log::Format::text, rt.config.log_level());
   if (auto st = prepare_data_dir(rt.config.data_dir()); !st) {
     log::error("cannot start", {{"error", st.message()}});

@@ -49,7 +49,7 @@ std::string plain_words(const std::string& message) {
       {"Value type not permitted by 'type' constraint.", "has the wrong type"},
       {"Failed to match regex specified by 'pattern' constraint.", "does not match the required pattern"},
       {"Failed to match against any enum values.", "is not one of the allowed values"},
-      {"Object is missing required property ", "missing required property "},
+      {"Missing required property ", "missing required property "},
   };
   for (const auto& [from, to] : k_rewrites) {
     const std::string f = from;
@@ -253,6 +253,11 @@ std::vector<Violation> SchemaSet::validate(const std::string& name, const nlohma
     }
     if (is_propagated(err.description)) continue;
     Violation v{to_pointer(tokens), plain_words(err.description)};
+    // An unknown property is reported at the property itself, so its place can be shown.
+    if (const std::string unknown = "unknown property '"; v.message.rfind(unknown, 0) == 0 && v.message.back() == '\'') {
+      tokens.push_back(v.message.substr(unknown.size(), v.message.size() - unknown.size() - 1));
+      v = {to_pointer(tokens), "unknown property"};
+    }
     const bool dup = std::any_of(out.begin(), out.end(), [&](const Violation& o) {
       return o.pointer == v.pointer && o.message == v.message;
     });

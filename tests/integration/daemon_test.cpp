@@ -102,8 +102,8 @@ TEST_F(DaemonTest, CheckConfigPrintsEveryErrorWithItsPlace) {
     EXPECT_EQ(r.exit_code, 2) << r.output;
     const std::string f = config().string();
     EXPECT_NE(r.output.find(f + ":1:10: version:"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find(f + ":3:3: instance: unknown property 'colour'"), std::string::npos) << r.output;
-    EXPECT_NE(r.output.find(f + ":7:11: schools[0].brin: has the wrong type"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(f + ":5:3: instance.colour: unknown property"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(f + ":7:12: schools[0].brin: has the wrong type"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("3 errors in"), std::string::npos) << r.output;
   }
   write(config(), config_text("ok"));
