@@ -185,7 +185,10 @@ TEST_F(CaseSchemaTest, InvalidExamplesFailAtTheirPointer) {
       bool found = false;
       for (const auto& v : violations) {
         listed += "\n  '" + v.pointer + "': " + v.message;
-        found = found || v.pointer == expected;
+        // Our validator names an unknown property itself; ajv names the object that has it.
+        const bool unknown_in_expected = v.message == "unknown property" &&
+                                         v.pointer.substr(0, v.pointer.find_last_of('/')) == expected;
+        found = found || v.pointer == expected || unknown_in_expected;
       }
       EXPECT_TRUE(found) << file.string() << ": expected a violation at '" << expected << "', got:" << listed;
     }
