@@ -129,7 +129,8 @@ Status Scheduler::add_job(JobSpec spec) {
   if (impl_->jobs.count(spec.id) != 0) return error(ErrorCode::conflict, "job '" + spec.id + "' is already scheduled");
   const TimePoint now = impl_->clock.now();
   Job job{std::move(spec.cron), std::move(spec.run), {}, false, {}, 0};
-  job.status.next_due = job.cron.next_after(now);
+  // A slot exactly at `now` is due now, not skipped.
+  job.status.next_due = job.cron.next_after(now - std::chrono::microseconds{1});
   if (spec.last_run && impl_->options.run_missed_at_start) {
     const TimePoint after_last = job.cron.next_after(*spec.last_run);
     if (after_last < now) {
