@@ -75,21 +75,23 @@ LocalTime CronExpression::next_match(LocalTime from) const {
 }
 
 TimePoint CronExpression::next_after(TimePoint after) const {
-  // Every instant a local minute L maps to lies in [L-2h, L-1h], so the answer's local minute is
-  // at most an hour before `after`'s; scan forward from there and keep the earliest instant.
-  LocalTime local = floor<minutes>(amsterdam_local(after)) - hours{1};
-  TimePoint best = TimePoint::max();
+  // The first-pass instant of a local minute grows with the minute (a skipped minute maps to the
+  // jump), so the first match whose first pass is after `after` ends the search. Only the second
+  // pass of a repeated minute (interval jobs) can come earlier, and only for a minute in the hour
+  // before the clocks go back; so start there when that hour is near, else at `after`'s minute.
+  const bool fall_back_soon = amsterdam_utc_offset(after + hours{1}) < amsterdam_utc_offset(after);
+  LocalTime local = fall_back_soon ? LocalTime{(after + hours{1}).time_since_epoch()} : amsterdam_local(after);
+  local = floor<minutes>(local);
+  TimePoint second_pass = TimePoint::max();
   while (true) {
     local = next_match(local);
-    if (local == LocalTime::max()) return best;
-    // No later local minute can map to an instant before local - 2h.
-    if (TimePoint{local.time_since_epoch()} - hours{2} > best) return best;
+    if (local == LocalTime::max()) return second_pass;
     const LocalTimeMapping at = amsterdam_to_utc(local);
-    const bool skip = at.kind == LocalTimeMapping::Kind::skipped && is_interval();
-    if (!skip && at.earliest > after) best = std::min(best, at.earliest);
     if (at.kind == LocalTimeMapping::Kind::ambiguous && is_interval() && at.latest > after) {
-      best = std::min(best, at.latest);
+      second_pass = std::min(second_pass, at.latest);
     }
+    const bool skip = at.kind == LocalTimeMapping::Kind::skipped && is_interval();
+    if (!skip && at.earliest > after) return std::min(second_pass, at.earliest);
     local += minutes{1};
   }
 }
