@@ -28,7 +28,7 @@ struct Job {
   JobStatus status;
   bool missed = false;          // next_due is a slot that passed while we were down
   TimePoint deferred_due;       // the slot a deferred run serves
-  std::uint64_t generation = 0; // which run a `done` belongs to
+  std::uint64_t run_id = 0;     // which run a `done` belongs to
 };
 
 }  // namespace
@@ -50,6 +50,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, Job> jobs;
   bool started = false;
   bool stopped = false;
+  // Unique across jobs, so a late `done` of a removed job cannot end a re-added one's run.
+  std::uint64_t last_run_id = 0;
 
   void begin_run(const std::string& id, Job& job, RunReason reason, TimePoint due) {
     const TimePoint now = clock.now();
@@ -57,21 +59,21 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
     job.status.last_started = now;
     ++job.status.runs_started;
     if (reason == RunReason::manual) ++job.status.manual_runs;
-    const std::uint64_t generation = ++job.generation;
+    const std::uint64_t run_id = job.run_id = ++last_run_id;
     auto called = std::make_shared<std::atomic<bool>>(false);
     // `done` may outlive the scheduler and be called from any thread: it only posts.
-    JobDone done = [weak = weak_from_this(), executor = strand, id, generation, called] {
+    JobDone done = [weak = weak_from_this(), executor = strand, id, run_id, called] {
       if (called->exchange(true)) return;
-      asio::post(executor, [weak, id, generation] {
-        if (auto self = weak.lock()) self->finish_run(id, generation);
+      asio::post(executor, [weak, id, run_id] {
+        if (auto self = weak.lock()) self->finish_run(id, run_id);
       });
     };
     job.run(JobRun{id, reason, due, now}, std::move(done));
   }
 
-  void finish_run(const std::string& id, std::uint64_t generation) {
+  void finish_run(const std::string& id, std::uint64_t run_id) {
     const auto it = jobs.find(id);
-    if (it == jobs.end() || it->second.generation != generation || !it->second.status.running) return;
+    if (it == jobs.end() || it->second.run_id != run_id || !it->second.status.running) return;
     Job& job = it->second;
     job.status.running = false;
     job.status.last_finished = clock.now();
@@ -143,6 +145,11 @@ Status Scheduler::add_job(JobSpec spec) {
   return Status::ok();
 }
 
+Status Scheduler::remove_job(const std::string& job_id) {
+  if (impl_->jobs.erase(job_id) == 0) return error(ErrorCode::not_found, "no job '" + job_id + "'");
+  return Status::ok();
+}
+
 void Scheduler::start() {
   if (impl_->started || impl_->stopped) return;
   impl_->started = true;
@@ -150,7 +157,6 @@ void Scheduler::start() {
 }
 
 void Scheduler::stop() {
-  if (!impl_) return;
   impl_->stopped = true;
   impl_->timer.cancel();
 }

@@ -14,7 +14,8 @@
 // - Missed runs: a job may be added with its last run time (from connector state). If the
 //   schedule's next time after it has already passed and run_missed_at_start is set, the job
 //   runs once at the first tick, not once per missed slot. A job without a last run time waits
-//   for its next slot. The same collapse applies when the clock jumps forward while running.
+//   for its next slot (a slot exactly at the current time is due). The same collapse applies
+//   when the clock jumps forward while running.
 // - The Asio timer only wakes the scheduler: the due times are compared with Clock::now() in
 //   tick(), and the timer sleeps at most max_sleep, so a shifted test clock is noticed soon.
 //   Unit tests drive it with a ManualClock and call tick() directly, without waiting.
@@ -92,6 +93,9 @@ class Scheduler {
 
   // A duplicate id is `conflict`, an empty id or a missing function `invalid`.
   Status add_job(JobSpec spec);
+  // Forgets the job (on a config reload, say); a run in progress is not stopped, and its `done`
+  // is ignored, so a job re-added under the same id may start while it still runs.
+  Status remove_job(const std::string& job_id);
   // Runs what is due (including missed runs) and arms the timer.
   void start();
   // Cancels the timer and starts no more runs; runs in progress may still finish.

@@ -249,6 +249,26 @@ TEST_F(SchedulerTest, AddJobValidates) {
   EXPECT_EQ(s.status("x").status().code(), ErrorCode::not_found);
 }
 
+TEST_F(SchedulerTest, RemovedJobStopsRunningAndItsLateDoneIsIgnored) {
+  Scheduler s(io_, clock_);
+  RunLog old_log, new_log;
+  ASSERT_TRUE(s.add_job({"poll", cron("*/15 * * * *"), old_log.function(), std::nullopt}));
+  s.start();
+  advance_and_tick(s, minutes{10});
+  ASSERT_EQ(old_log.runs.size(), 1U);
+  ASSERT_TRUE(s.remove_job("poll"));
+  EXPECT_EQ(s.remove_job("poll").code(), ErrorCode::not_found);
+  clock_.advance(minutes{1});
+  ASSERT_TRUE(s.add_job({"poll", cron("*/15 * * * *"), new_log.function(), std::nullopt}));
+  ASSERT_TRUE(s.trigger("poll"));
+  finish(old_log);  // the removed job's run ends: the new job's run is still going
+  EXPECT_TRUE(status(s, "poll").running);
+  advance_and_tick(s, minutes{14});  // 08:15
+  EXPECT_EQ(old_log.runs.size(), 1U);
+  EXPECT_EQ(new_log.runs.size(), 1U);
+  EXPECT_EQ(status(s, "poll").skipped_overlaps, 1U);
+}
+
 TEST_F(SchedulerTest, AJobAddedAfterStartWithAMissedRunRunsAtOnce) {
   Scheduler s(io_, clock_);
   RunLog log;
