@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,31 @@ TEST(CronParse, ImpossibleDayIsFineWhenTheWeekdayMayMatch) {
   EXPECT_TRUE(CronExpression::parse("0 0 30 2 mon"));
   EXPECT_TRUE(CronExpression::parse("0 0 29 2 *"));
   EXPECT_TRUE(CronExpression::parse("0 0 31 jan-apr *"));
+}
+
+TEST(CronParse, RandomInputIsAcceptedOrRefusedWithAPlace) {
+  // A fixed seed keeps this deterministic; the alphabet is biased towards near-valid input.
+  std::mt19937 random(20260329);
+  const std::string alphabet = "0123456789*/-,  \tjanfebmonsunx7";
+  const TimePoint start = test::at("2026-10-25T00:45:00Z");
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const std::size_t length = random() % 24;
+    for (std::size_t j = 0; j < length; ++j) text += alphabet[random() % alphabet.size()];
+    Result<CronExpression> r = CronExpression::parse(text);
+    if (r) {
+      const TimePoint next = r->next_after(start);
+      EXPECT_GT(next, start) << text;
+      // It runs at a matching local minute, or at the spring jump for a skipped one.
+      const bool at_jump = amsterdam_utc_offset(next - std::chrono::microseconds{1}) != amsterdam_utc_offset(next);
+      EXPECT_TRUE(r->matches(amsterdam_local(next)) || at_jump) << text;
+    } else {
+      const std::string message = r.status().message();
+      const bool placed = message.rfind("expected 5 fields", 0) == 0 ||
+                          (message.rfind("field ", 0) == 0 && message.find(" at column ") != std::string::npos);
+      EXPECT_TRUE(placed) << text << ": " << message;
+    }
+  }
 }
 
 }  // namespace
