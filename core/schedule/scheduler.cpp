@@ -68,7 +68,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Impl> {
         if (auto self = weak.lock()) self->finish_run(id, run_id);
       });
     };
-    job.run(JobRun{id, reason, due, now}, std::move(done));
+    // A copy: the job may remove itself while it runs, which destroys `job`.
+    const JobFunction run = job.run;
+    run(JobRun{id, reason, due, now}, std::move(done));
   }
 
   void finish_run(const std::string& id, std::uint64_t run_id) {
