@@ -70,7 +70,7 @@ class ApiHandler(JsonHandler):
     def handle_api(self):
         state = self.server.state
         started = time.monotonic()
-        self.client_id, self.body, self.fault = None, b"", None
+        self.client_id, self.body, self.fault, self.latency = None, b"", None, 0
         status, note = None, ""
         path, _, query = self.path.partition("?")
         try:
@@ -83,9 +83,9 @@ class ApiHandler(JsonHandler):
                     if self.fault:
                         state.count("faults_injected", str(self.fault.get("status") or
                                                            "drop_" + self.fault["drop"]))
-                    latency = state.faults.latency_ms()
-                if latency:
-                    time.sleep(latency / 1000.0)  # simulated server latency
+                    self.latency = state.faults.latency_ms()
+                if self.latency:
+                    time.sleep(self.latency / 1000.0)  # simulated server latency
                 if self.fault and self.fault.get("drop") == "before":
                     self.close_connection = True
                     note = "fault=drop_before"
@@ -127,6 +127,7 @@ class ApiHandler(JsonHandler):
                 headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
         entry = {"method": self.command, "path": self.path, "headers": headers,
                  "client_id": self.client_id, "status": status, "fault": self.fault,
+                 "latency_ms": self.latency,
                  "ontvangen_op": st.utc_text(state.now())}
         if self.body is TOO_LARGE:
             entry.update(body_base64=None, body_too_large=True, json=None)

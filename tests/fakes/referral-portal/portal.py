@@ -31,7 +31,7 @@ class TlsServer(QuietServer):
         super().__init__(address, handler)
 
     def get_request(self):
-        sock, addr = self.socket.accept()
+        sock, addr = super().get_request()
         # The handshake runs in the handler's thread, so a silent client cannot stall accept().
         return self.context.wrap_socket(sock, server_side=True,
                                         do_handshake_on_connect=False), addr
@@ -88,7 +88,7 @@ def main(argv):
     for server in (api_server, control_server):
         server.state = portal
 
-    threads = [threading.Thread(target=s.serve_forever, daemon=True)
+    threads = [threading.Thread(target=s.serve_forever, args=(0.1,), daemon=True)
                for s in (api_server, control_server)]
     for t in threads:
         t.start()
