@@ -166,6 +166,8 @@ class _Block:
 
     def inline(self, text, i):
         f = _Flow(text, self.where(i))
+        if text[:1] in "&*!%@`":
+            f.fail(f"unsupported YAML construct {text[0]!r}")
         if text[:1] in "{['\"":
             v = f.value(False)
             if not f.rest_is_empty():

@@ -3,6 +3,7 @@ withdrawal, supplement, the change feed and what the control port reports."""
 
 import base64
 import json
+import threading
 import unittest
 
 from harness import CLIENT_ID, CLIENT_SECRET, SimulatorTest, aanmelding, body_of
@@ -98,6 +99,20 @@ class SubmitTest(SimulatorTest):
         counters = self.sim.ctl("GET", "/counters")
         self.assertEqual(counters["aanmeldingen_created"], 1)
         self.assertEqual(counters["idempotent_replays"], 1)
+
+    def test_concurrent_requests_with_one_key_create_one_referral(self):
+        results = []
+
+        def send():
+            results.append(self.sim.submit(self.token))
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(r.status for r in results), [200] * 7 + [201])
+        self.assertEqual(len({r.body for r in results}), 1)
+        self.assertEqual(self.sim.ctl("GET", "/counters")["aanmeldingen_created"], 1)
 
     def test_same_key_with_different_bytes_is_409(self):
         self.assertEqual(self.sim.submit(self.token).status, 201)
