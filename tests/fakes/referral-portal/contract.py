@@ -90,6 +90,10 @@ class Contract:
         op = self.doc["paths"][path][method]
         return op["requestBody"]["content"]["application/json"]["schema"]
 
+    def statuses(self, path, method):
+        """The response statuses the contract declares for an operation."""
+        return {int(code) for code in self.doc["paths"][path][method]["responses"]}
+
     def query_schema(self, path, name, method="get"):
         for p in self.doc["paths"][path][method].get("parameters", []):
             if p.get("in") == "query" and p.get("name") == name:

@@ -36,6 +36,20 @@ class FaultTest(SimulatorTest):
         self.assertEqual(counters["faults_injected"], {"503": 1, "429": 1, "500": 1})
         self.assertEqual(counters["aanmeldingen_created"], 1)
 
+    def test_statuses_an_operation_does_not_declare_are_not_injected(self):
+        r = self.sim.submit(self.token)
+        rid = r.json()["id"]
+        self.faults({"script": [{"status": 500}, {"status": 503}]})
+        # The contract gives aanvulling no 500, so the first fault is left out.
+        r = self.sim.call("POST", f"{A}/{rid}/aanvulling", self.token,
+                          body_of({"toelichting": "x"}), "s-1")
+        self.assertFout(r, 409, "geen_vraag_open")
+        r = self.sim.call("POST", f"{A}/{rid}/aanvulling", self.token,
+                          body_of({"toelichting": "x"}), "s-1")
+        self.assertFout(r, 503, "niet_beschikbaar")
+        self.assertEqual(self.sim.ctl("GET", "/counters")["faults_injected"],
+                         {"suppressed_500": 1, "503": 1})
+
     def test_retry_after_defaults_to_zero(self):
         self.faults({"script": [{"status": 429}, {"status": 503}]})
         for status in (429, 503):
