@@ -4,7 +4,7 @@ function(schakel_warnings target)
     -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
     -Wformat=2 -Werror
     # GCC 12 reports false positives inside libstdc++'s std::string at -O2 (GCC bug 105329).
-    $<$<CXX_COMPILER_VERSION:12>:-Wno-array-bounds -Wno-stringop-overflow -Wno-restrict>)
+    $<$<CXX_COMPILER_ID:GNU>:-Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread -Wno-restrict>)
 endfunction()
 
 if(SCHAKEL_SANITIZE)
