@@ -196,3 +196,80 @@ TEST(ProcessTest, DiskFullLeavesTheLastCommittedState) {
 
 }  // namespace
 }  // namespace schakel::store::test
+
+namespace schakel::store::test {
+namespace {
+
+// Fault injection by count: the same transaction under a file-size limit that grows a page group
+// at a time, so the disk fills at every stage (WAL growth, commit, checkpoint on close). Each
+// time the file must hold all of the transaction or none of it, and stay intact.
+TEST(ProcessTest, DiskFullAtEveryStageKeepsTransactionsWhole) {
+  schakel::test::TempDir dir;
+  const auto base = dir.path() / "base.db";
+  {
+    auto store = open_store(base);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->write([](Transaction& t) {
+      for (int i = 0; i < 20; ++i) SCHAKEL_TRY(t.upsert(student(i)));
+      return Status::ok();
+    }));
+  }
+  int failures = 0;
+  int successes = 0;
+  for (rlim_t limit = 8 * 1024; limit <= 480 * 1024; limit += 24 * 1024) {
+    const auto path = dir.path() / ("limit-" + std::to_string(limit) + ".db");
+    std::filesystem::copy_file(base, path);
+    Pipe report;
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::signal(SIGXFSZ, SIG_IGN);
+      const rlimit rl{limit, limit};
+      setrlimit(RLIMIT_FSIZE, &rl);
+      Options options;
+      options.path = path;
+      Status st;
+      {
+        auto store = open_sqlite(options);
+        st = store ? (*store)->write([](Transaction& t) {
+          for (int i = 100; i < 300; ++i) {
+            Entity e = student(i);
+            e.doc["notes"] = std::string(512, 'n');
+            SCHAKEL_TRY(t.upsert(e));
+          }
+          return Status::ok();
+        })
+                   : store.status();
+      }  // closing checkpoints the WAL into the file, which may fail too
+      const char code = static_cast<char>('0' + static_cast<int>(st.code()));
+      report.put(code);
+      _exit(0);
+    }
+    const std::string out = report.get_all();
+    ASSERT_EQ(wait_child(pid), 0) << "limit " << limit;
+    ASSERT_EQ(out.size(), 1U) << "limit " << limit;
+    if (out[0] == '0') {
+      ++successes;
+    } else {
+      ++failures;
+      EXPECT_EQ(out[0] - '0', static_cast<int>(ErrorCode::io)) << "limit " << limit;
+    }
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr) << "limit " << limit;
+    auto t = store->begin(false);
+    ASSERT_TRUE(t);
+    EntityQuery q;
+    q.limit = 1000;
+    auto rows = (*t)->list(q);
+    ASSERT_TRUE(rows) << rows.status().message();
+    EXPECT_EQ(rows->size(), out[0] == '0' ? 220U : 20U) << "limit " << limit;
+    t = Status(ErrorCode::internal, "closed");
+    store.reset();
+    EXPECT_EQ(raw_scalar(path, "PRAGMA integrity_check"), "ok") << "limit " << limit;
+  }
+  EXPECT_GT(failures, 3);
+  EXPECT_GT(successes, 0);
+}
+
+}  // namespace
+}  // namespace schakel::store::test
