@@ -64,7 +64,9 @@ TEST_F(HostTest, SettingsAreValidatedAgainstTheConfigSchemaWithEveryPointer) {
 
 TEST_F(HostTest, EveryExceptionBecomesAnErrorWithItsMessage) {
   PluginHost host(options());
-  ASSERT_OK(host.add_connector({"boom", install("broken_throws"), std::nullopt, {}}));
+  // Installed once: copying over a loaded library would change code under the running process.
+  const auto path = install("broken_throws");
+  ASSERT_OK(host.add_connector({"boom", path, std::nullopt, {}}));
   const std::vector<std::pair<std::function<CallResult()>, std::string>> calls = {
       {[&] { return host.check("boom").get(); }, "check threw: check exploded"},
       {[&] { return host.poll("boom").get(); }, "poll threw: poll exploded"},
@@ -82,7 +84,7 @@ TEST_F(HostTest, EveryExceptionBecomesAnErrorWithItsMessage) {
     host.tick();
     ++started;
   }
-  ASSERT_OK(host.add_connector({"boom2", install("broken_throws"), std::nullopt, {{"throw_in_create", true}}}));
+  ASSERT_OK(host.add_connector({"boom2", path, std::nullopt, {{"throw_in_create", true}}}));
   const auto failed = events_.wait(HostEvent::Kind::failed, "boom2");
   EXPECT_THAT(failed.message, HasSubstr("create returned fatal: create threw: create exploded"));
 }
