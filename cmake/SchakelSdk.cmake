@@ -8,6 +8,7 @@ set(SCHAKEL_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/Schakel")
 install(FILES ${PROJECT_SOURCE_DIR}/core/include/schakel/plugin.h
               ${PROJECT_SOURCE_DIR}/core/include/schakel/plugin.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/schakel COMPONENT sdk)
+set_target_properties(schakel_plugin_api PROPERTIES EXPORT_NAME plugin_api)
 install(TARGETS schakel_plugin_api EXPORT SchakelTargets COMPONENT sdk)
 install(EXPORT SchakelTargets NAMESPACE Schakel:: DESTINATION ${SCHAKEL_CMAKE_DIR} COMPONENT sdk)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/SchakelConfig.cmake.in
