@@ -200,7 +200,7 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path,
   lib->manifest_ = std::move(*manifest);
   SCHAKEL_TRY(check_functions(*d, lib->manifest_).with_context(where));
   for (const auto& [stream, spec] : lib->manifest_.streams)
-    if (auto added = schemas->add("stream." + stream, spec.schema); !added)
+    if (auto added = schemas->add("x-plugin-stream." + stream, spec.schema); !added)
       return refuse(ErrorCode::invalid, "manifest/streams/" + stream + "/schema does not compile: " + added.message());
   return lib;
 }
