@@ -174,6 +174,7 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
   config.file = std::filesystem::absolute(file);
   config.doc = std::move(doc);
   config.secret_pointers = std::move(loader.secrets);
+  config.source = yaml;
   return {std::move(config), {}};
 }
 
@@ -188,6 +189,11 @@ json Config::redacted() const {
   json out = doc;
   for (const auto& p : secret_pointers) out[json::json_pointer(p)] = k_secret_mask;
   return out;
+}
+
+std::string Config::place(const std::string& pointer) const {
+  const Mark m = source.mark_of(pointer);
+  return file.string() + ":" + std::to_string(m.line) + ":" + std::to_string(m.column) + ": " + pointer_to_path(pointer);
 }
 
 std::filesystem::path Config::resolve_path(const std::string& p) const {

@@ -29,6 +29,11 @@ struct Config {
   nlohmann::json doc;                      // resolved, secrets included: never log this
   std::set<std::string> secret_pointers;   // where secrets were substituted
 
+  YamlDocument source;                     // marks of every node, for errors found later
+
+  // "file:line:column: path" of a JSON pointer into the configuration.
+  [[nodiscard]] std::string place(const std::string& pointer) const;
+
   // The configuration with every secret replaced by "<secret>": safe to log or return.
   [[nodiscard]] nlohmann::json redacted() const;
 

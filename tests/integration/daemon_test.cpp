@@ -90,6 +90,7 @@ TEST_F(DaemonTest, CorruptStoreIsAClearError) {
   write(dir_.path() / "data" / "schakel.db", std::string(8192, 'x'));
   auto r = test::run_program({k_schakeld, "--config", config().string()});
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("cannot start"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("cannot open the store"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("schakel.db"), std::string::npos) << r.output;
 }

@@ -55,8 +55,7 @@ TEST_F(HostTest, SettingsAreValidatedAgainstTheConfigSchemaWithEveryPointer) {
   EXPECT_THAT(st.message(), HasSubstr("connector cfg (plugin " + path.string() + "): invalid settings:"));
   EXPECT_THAT(st.message(), HasSubstr("settings/base_url:"));
   EXPECT_THAT(st.message(), HasSubstr("settings/timeout_ms:"));
-  EXPECT_THAT(st.message(), HasSubstr("settings: Object contains a property that could not be validated"));
-  EXPECT_THAT(st.message(), HasSubstr("'colour'"));
+  EXPECT_THAT(st.message(), HasSubstr("settings/colour: unknown property"));
   // Only the innermost violation of each property, not the cascade up to its parent.
   EXPECT_THAT(st.message(), ::testing::Not(HasSubstr("Failed to validate against schema associated")));
   const auto missing = host.add_connector({"cfg2", path, std::nullopt, nlohmann::json::object()});

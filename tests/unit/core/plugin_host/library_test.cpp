@@ -56,7 +56,7 @@ TEST_F(LibraryTest, InvalidManifestListsEveryViolation) {
   EXPECT_THAT(msg, HasSubstr("plugin " + path.string() + ": invalid manifest:"));
   EXPECT_THAT(msg, HasSubstr("manifest/kind:"));
   EXPECT_THAT(msg, HasSubstr("manifest/capabilities/0:"));
-  EXPECT_THAT(msg, HasSubstr("manifest: Missing required property 'config_schema'"));
+  EXPECT_THAT(msg, HasSubstr("manifest: missing required property 'config_schema'"));
 }
 
 TEST_F(LibraryTest, RefusesAFileWritableByOthers) {

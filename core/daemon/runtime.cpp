@@ -1,0 +1,139 @@
+#include "daemon/runtime.hpp"
+
+#include <sys/stat.h>
+
+#include "daemon/connectors.hpp"
+#include "log/log.hpp"
+#include "schedule/cron_expression.hpp"
+
+namespace schakel::daemon {
+namespace {
+
+Status prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return error(ErrorCode::io, dir.string() + ": cannot create data directory: " + ec.message());
+  // The data directory holds keys and personal data: owner only.
+  if (::chmod(dir.c_str(), 0700) != 0)
+    return error(ErrorCode::io, dir.string() + ": cannot restrict permissions to the owner");
+  return {};
+}
+
+const char* event_name(plugin_host::HostEvent::Kind kind) {
+  using K = plugin_host::HostEvent::Kind;
+  switch (kind) {
+    case K::started: return "connector started";
+    case K::degraded: return "connector degraded";
+    case K::recovered: return "connector recovered";
+    case K::failed: return "connector failed";
+    case K::quarantined: return "record quarantined";
+    case K::plugin_bug: return "plugin bug";
+  }
+  return "connector event";
+}
+
+// The key under which the daemon keeps a connector's last poll time in its state.
+constexpr const char* k_last_poll = "schakel.last_poll";
+
+}  // namespace
+
+Runtime::Runtime(boost::asio::io_context& io, schema::SchemaSet schemas, config::Config config,
+                 std::filesystem::path schema_dir)
+    : io_(io), schemas_(std::move(schemas)), config_(std::move(config)), schema_dir_(std::move(schema_dir)) {}
+
+Runtime::~Runtime() { stop(); }
+
+Result<std::unique_ptr<Runtime>> Runtime::open(boost::asio::io_context& io, schema::SchemaSet schemas,
+                                               config::Config config, std::filesystem::path schema_dir) {
+  std::unique_ptr<Runtime> rt(new Runtime(io, std::move(schemas), std::move(config), std::move(schema_dir)));
+  SCHAKEL_TRY(rt->open_store());
+  rt->load_connectors();
+  return rt;
+}
+
+Status Runtime::open_store() {
+  SCHAKEL_TRY(prepare_data_dir(config_.data_dir()));
+  auto store = store::open_sqlite({config_.data_dir() / "schakel.db", config_.store_busy_timeout_ms(), true});
+  if (!store) return store.status().with_context("cannot open the store");
+  store_ = std::move(store.value());
+  SCHAKEL_TRY(store_->health().with_context("store is not healthy"));
+  plugin_state_ = plugin_host::store_state_store(*store_);
+  return {};
+}
+
+void Runtime::load_connectors() {
+  plugin_host::HostOptions options;
+  options.load = load_options(config_, schema_dir_);
+  options.clock = clock_.get();
+  options.state = plugin_state_.get();
+  options.quarantine = plugin_host::store_quarantine(*store_);
+  options.on_event = [](const plugin_host::HostEvent& e) {
+    const bool bad = e.kind != plugin_host::HostEvent::Kind::started && e.kind != plugin_host::HostEvent::Kind::recovered;
+    log::event(bad ? spdlog::level::warn : spdlog::level::info, event_name(e.kind),
+               {{"connector", e.connector}, {"detail", e.message}});
+  };
+  options.on_log = [](const std::string& connector, int level, const std::string& msg) {
+    log::event(level >= 3 ? spdlog::level::err : level == 2 ? spdlog::level::warn : spdlog::level::info,
+               "plugin: " + msg, {{"connector", connector}});
+  };
+  host_ = std::make_unique<plugin_host::PluginHost>(options);
+  auto configs = connector_configs(config_);
+  if (!configs) {
+    // Each line names the connector entry; the others still load.
+    log::error("connectors refused", {{"error", configs.status().message()}});
+  }
+  const auto& list = config_.doc.value("connectors", nlohmann::json::array());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string id = list[i].value("id", "");
+    if (!list[i].value("enabled", true)) {
+      log::info("connector disabled", {{"connector", id}});
+      continue;
+    }
+    if (!configs) continue;
+    auto it = std::find_if(configs->begin(), configs->end(), [&](const auto& c) { return c.id == id; });
+    if (it == configs->end()) continue;
+    if (auto st = host_->add_connector(*it); !st)
+      log::error("connector refused", {{"connector", id}, {"error", st.message()}});
+  }
+}
+
+void Runtime::start() {
+  scheduler_ = std::make_unique<Scheduler>(io_, *clock_, SchedulerOptions{});
+  schedule_polls();
+  scheduler_->start();
+}
+
+void Runtime::schedule_polls() {
+  for (const auto& c : config_.doc.value("connectors", nlohmann::json::array())) {
+    const std::string id = c.value("id", "");
+    if (!c.contains("schedule") || !host_->status(id)) continue;
+    auto cron = CronExpression::parse(c["schedule"].get<std::string>());
+    if (!cron) {
+      log::error("connector schedule refused", {{"connector", id}, {"error", cron.status().message()}});
+      continue;
+    }
+    std::optional<TimePoint> last;
+    if (auto v = plugin_state_->get(id, k_last_poll); v && v.value()) {
+      TimePoint t{};
+      if (parse_rfc3339(**v, t)) last = t;
+    }
+    if (!c.value("run_missed_at_start", true)) last.reset();
+    (void)scheduler_->add_job({id, std::move(cron.value()),
+                               [this, id](const JobRun&, JobDone done) { poll(id, std::move(done)); }, last});
+  }
+}
+
+void Runtime::poll(const std::string& connector, JobDone done) {
+  host_->poll(connector, [this, connector, done = std::move(done)](plugin_host::CallResult r) {
+    if (r.code != plugin_host::CallCode::ok)
+      log::warn("poll failed", {{"connector", connector}, {"result", plugin_host::call_code_name(r.code)}, {"error", r.message}});
+    (void)plugin_state_->put(connector, k_last_poll, format_utc(clock_->now()));
+    done();
+  });
+}
+
+void Runtime::stop() {
+  if (scheduler_) scheduler_->stop();
+}
+
+}  // namespace schakel::daemon

@@ -1,0 +1,59 @@
+#pragma once
+// Everything a running schakeld holds, built from the configuration in dependency order and
+// stopped in reverse: store, plugin host with the connectors, and the scheduler of their polls.
+// Later modules (consent, audit, outbox, API) hang from here.
+#include <filesystem>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "base/clock.hpp"
+#include "config/config.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "schedule/scheduler.hpp"
+#include "schema/schema_set.hpp"
+#include "store/store.hpp"
+
+namespace schakel::daemon {
+
+class Runtime {
+ public:
+  // Opens the store and loads the connectors; a connector that is refused is logged and left out,
+  // so the others keep serving.
+  static Result<std::unique_ptr<Runtime>> open(boost::asio::io_context& io, schema::SchemaSet schemas,
+                                               config::Config config, std::filesystem::path schema_dir);
+  ~Runtime();
+
+  // Starts the schedules. Missed polls run once now (run_missed_at_start).
+  void start();
+  // Stops scheduling; in-progress plugin calls finish or hit their deadline.
+  void stop();
+
+  [[nodiscard]] const config::Config& config() const { return config_; }
+  void replace_config(config::Config config) { config_ = std::move(config); }
+  [[nodiscard]] const schema::SchemaSet& schemas() const { return schemas_; }
+  [[nodiscard]] store::Store& store() { return *store_; }
+  [[nodiscard]] ShiftableClock& clock() { return *clock_; }
+  [[nodiscard]] plugin_host::PluginHost& plugins() { return *host_; }
+  [[nodiscard]] Scheduler& scheduler() { return *scheduler_; }
+
+ private:
+  Runtime(boost::asio::io_context& io, schema::SchemaSet schemas, config::Config config,
+          std::filesystem::path schema_dir);
+  Status open_store();
+  void load_connectors();
+  void schedule_polls();
+  void poll(const std::string& connector, JobDone done);
+
+  boost::asio::io_context& io_;
+  schema::SchemaSet schemas_;
+  config::Config config_;
+  std::filesystem::path schema_dir_;
+  std::shared_ptr<ShiftableClock> clock_ = std::make_shared<ShiftableClock>();
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<plugin_host::StateStore> plugin_state_;
+  std::unique_ptr<plugin_host::PluginHost> host_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace schakel::daemon
