@@ -159,10 +159,12 @@ Result<VerifyReport> verify_audit_log(store::Transaction& txn, const VerifyOptio
   std::map<std::int64_t, CheckpointAt> expected;
   auto lines = read_checkpoint_file(options.checkpoint_path);
   bool file_missing = false;
+  bool any_checkpoint_line = false;
   if (!lines) {
     if (lines.status().code() != ErrorCode::not_found) return lines.status();
     file_missing = true;
   } else if (!lines->empty()) {
+    any_checkpoint_line = true;
     auto key = load_verify_key(options.key_dir);
     SCHAKEL_TRY(key);
     std::int64_t next_n = 1, prev_seq = 0;
@@ -202,6 +204,19 @@ Result<VerifyReport> verify_audit_log(store::Transaction& txn, const VerifyOptio
   bool chain_ok = true;
   for (std::int64_t from = 1; chain_ok;) {
     auto rows = txn.audit_range(from, page);
+    if (!rows && rows.status().code() == ErrorCode::corrupt) {
+      // A stored field no longer parses: find the row one at a time and name it.
+      std::int64_t bad = from;
+      for (std::int64_t s = from; s < from + page; ++s) {
+        auto one = txn.audit_range(s, 1);
+        if (!one) { bad = s; break; }
+        if (one->empty()) break;
+        s = one->front().seq;
+      }
+      report.findings.push_back({Problem::changed, bad, 0, "entry " + str(bad) + " changed: " + rows.status().message()});
+      chain_ok = false;
+      break;
+    }
     SCHAKEL_TRY(rows);
     if (rows->empty()) break;
     for (const auto& row : *rows) {
@@ -242,9 +257,13 @@ Result<VerifyReport> verify_audit_log(store::Transaction& txn, const VerifyOptio
                str(report.last_seq) + ", but checkpoint " + str(beyond->second.n) + " (line " +
                str(beyond->second.line) + ") records entry " + str(beyond->first)});
     }
-    if (file_missing && report.entries > 0) {
+    // The writer checkpoints the first durable entry at once, so a log with entries and no
+    // checkpoint at all has lost its checkpoint file.
+    if (report.entries > 0 && !any_checkpoint_line) {
       report.findings.push_back({Problem::checkpoint_file_missing, 1, 0,
-                                 options.checkpoint_path.string() + ": checkpoint file is missing"});
+                                 options.checkpoint_path.string() +
+                                     (file_missing ? ": checkpoint file is missing" : ": checkpoint file is empty") +
+                                     " although the log holds " + str(report.entries) + " entries"});
     }
   }
   std::stable_sort(report.findings.begin(), report.findings.end(),
