@@ -114,10 +114,10 @@ Status SqliteTransaction::commit() {
 
 Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
   SCHAKEL_TRY(usable(true));
-  const std::string what = db_.file() + ": " + kind_name(e.kind) + " " + e.id;
-  if (e.id.empty()) return Status(ErrorCode::invalid, what + ": the id is empty");
+  auto what = [&] { return db_.file() + ": " + kind_name(e.kind) + " " + e.id; };
+  if (e.id.empty()) return Status(ErrorCode::invalid, what() + ": the id is empty");
   if (!e.connector.empty() && e.source_key.empty()) {
-    return Status(ErrorCode::invalid, what + ": a record from connector " + e.connector +
+    return Status(ErrorCode::invalid, what() + ": a record from connector " + e.connector +
                                           " has no source key");
   }
   const std::string doc_text = e.doc.dump();
@@ -125,8 +125,16 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
 
   // Most upserts during an import are new rows: try the insert first and look only on a clash.
   {
-    auto ins = db_.prepare("INSERT INTO " + tbl + " (" + k_columns +
-                           ") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+    // Built once per kind: this is the hot path of every import.
+    static const auto insert_sql = [] {
+      std::array<std::string, k_tables.size()> sql;
+      for (std::size_t i = 0; i < sql.size(); ++i) {
+        sql[i] = std::string("INSERT INTO ") + k_tables[i] + " (" + k_columns +
+                 ") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
+      }
+      return sql;
+    }();
+    auto ins = db_.prepare(insert_sql.at(static_cast<std::size_t>(e.kind)));
     if (!ins) return ins.status();
     bind_entity(*ins, e, doc_text);
     SCHAKEL_TRY(ins->run());
@@ -148,7 +156,7 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
   auto row = sel->step();
   if (!row) return row.status();
   if (!*row) {
-    return Status(ErrorCode::conflict, what + ": the id is already used by another record");
+    return Status(ErrorCode::conflict, what() + ": the id is already used by another record");
   }
   const std::string stored_id = sel->text(0);
   const std::string stored_version = sel->text(1);
