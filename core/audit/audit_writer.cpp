@@ -49,7 +49,11 @@ Result<store::AuditRow> AuditWriter::make_row(const AuditEvent& event) {
 Result<store::AuditRow> AuditWriter::append(store::Transaction& txn, const AuditEvent& event) {
   auto made = make_row(event);
   SCHAKEL_TRY(made);
-  store::AuditRow row = std::move(*made);
+  SCHAKEL_TRY(chain_and_append(txn, *made));
+  return std::move(*made);
+}
+
+Status AuditWriter::chain_and_append(store::Transaction& txn, store::AuditRow& row) {
   auto last = txn.last_audit();
   SCHAKEL_TRY(last);
   row.seq = *last ? (*last)->seq + 1 : 1;
@@ -62,21 +66,20 @@ Result<store::AuditRow> AuditWriter::append(store::Transaction& txn, const Audit
     return error(ErrorCode::internal, "audit: store assigned seq " + std::to_string(row.seq) +
                                           ", expected " + std::to_string(expected));
   }
-  return row;
+  return {};
 }
 
 Result<store::AuditRow> AuditWriter::append_durable(store::Store& store, const AuditEvent& event) {
-  store::AuditRow written;
-  const Status committed = store.write([&](store::Transaction& txn) -> Status {
-    auto row = append(txn, event);
-    if (!row) return row.status();
-    written = std::move(*row);
-    return {};
-  });
+  // Pseudonym and payload hash on the caller's thread; only the chaining runs in the batch.
+  auto made = make_row(event);
+  SCHAKEL_TRY(made);
+  store::AuditRow row = std::move(*made);
+  const Status committed =
+      store.write([&](store::Transaction& txn) -> Status { return chain_and_append(txn, row); });
   SCHAKEL_TRY(committed);
   // The entry is durable now, so it may be checkpointed.
-  if (due(written.seq)) SCHAKEL_TRY(checkpoint_row(written.seq, written.hash));
-  return written;
+  if (due(row.seq)) SCHAKEL_TRY(checkpoint_row(row.seq, row.hash));
+  return row;
 }
 
 bool AuditWriter::due(std::int64_t committed_seq) const {

@@ -71,6 +71,7 @@ class AuditWriter {
   AuditWriter(AuditWriterOptions options, std::unique_ptr<CheckpointFile> checkpoints)
       : options_(std::move(options)), keys_(options_.key_dir), checkpoints_(std::move(checkpoints)) {}
   Result<store::AuditRow> make_row(const AuditEvent& event);
+  Status chain_and_append(store::Transaction& txn, store::AuditRow& row);
   [[nodiscard]] bool due(std::int64_t committed_seq) const;
   Status checkpoint_row(std::int64_t seq, const std::string& hash);
 

@@ -97,5 +97,24 @@ TEST(Jcs, RefusesNonFiniteNumbersAndInvalidUtf8WithThePointer) {
   EXPECT_FALSE(canonical_json(surrogate));
 }
 
+// Strings escape exactly as JSON.stringify does; nlohmann's dump follows the same rules for
+// valid UTF-8, so it serves as the oracle over seeded random strings of every length.
+TEST(Jcs, StringEscapingMatchesAnIndependentSerialiser) {
+  const std::string alphabet[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f",
+                                  "\xC3\xB6", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+  std::uint64_t state = 42;
+  for (int n = 0; n < 2000; ++n) {
+    std::string s;
+    const int len = n % 40;
+    for (int k = 0; k < len; ++k) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      s += alphabet[(state >> 33) % std::size(alphabet)];
+    }
+    std::string out;
+    ASSERT_TRUE(append_canonical_string(out, s));
+    ASSERT_EQ(out, nlohmann::json(s).dump()) << "case " << n;
+  }
+}
+
 }  // namespace
 }  // namespace schakel::audit
