@@ -26,6 +26,10 @@ nlohmann::json entry_json(const store::AuditRow& row);
 // path; a unit test holds it equal to canonical_json(entry_fields(row))). False when a field is
 // not valid UTF-8.
 bool append_canonical_entry(const store::AuditRow& row, std::string& out);
+// The same on raw memory with room for canonical_entry_bound(row) bytes; returns the end, or
+// nullptr when a field is not valid UTF-8.
+std::size_t canonical_entry_bound(const store::AuditRow& row);
+char* write_canonical_entry(const store::AuditRow& row, char* dst);
 
 // The row's hash over its stored prev_hash and fields; empty when a field is not valid UTF-8.
 std::string compute_entry_hash(const store::AuditRow& row, Sha256& sha, std::string& scratch);

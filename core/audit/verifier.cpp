@@ -1,6 +1,7 @@
 #include "audit/verifier.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -131,18 +132,23 @@ std::string VerifyReport::summary() const {
 
 ChainChecker::Step ChainChecker::check(const store::AuditRow& row) {
   if (row.seq != next_seq_) return Step::gap;
-  scratch_.clear();
-  scratch_ += row.prev_hash;
-  self_ok_ = append_canonical_entry(row, scratch_);
+  const std::size_t need = row.prev_hash.size() + canonical_entry_bound(row);
+  if (need > cap_) {
+    cap_ = std::max(need, 2 * cap_);
+    buf_ = std::make_unique<char[]>(cap_);
+  }
+  std::memcpy(buf_.get(), row.prev_hash.data(), row.prev_hash.size());
+  const char* end = write_canonical_entry(row, buf_.get() + row.prev_hash.size());
+  self_ok_ = end != nullptr;
   if (self_ok_) {
     static constexpr char kHex[] = "0123456789abcdef";
-    const Digest d = sha_.digest(scratch_);
-    computed_.resize(64);
+    const Digest d = sha_.digest(std::string_view(buf_.get(), static_cast<std::size_t>(end - buf_.get())));
+    char hex[64];
     for (std::size_t i = 0; i < d.size(); ++i) {
-      computed_[2 * i] = kHex[d[i] >> 4];
-      computed_[2 * i + 1] = kHex[d[i] & 0xF];
+      hex[2 * i] = kHex[d[i] >> 4];
+      hex[2 * i + 1] = kHex[d[i] & 0xF];
     }
-    self_ok_ = computed_ == row.hash;
+    self_ok_ = row.hash == std::string_view(hex, sizeof hex);
   }
   link_ok_ = row.prev_hash == prev_hash_;
   if (!self_ok_ || !link_ok_) return Step::broken;

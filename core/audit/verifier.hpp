@@ -4,6 +4,7 @@
 // first bad sequence number and what is wrong with it.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,8 +69,8 @@ class ChainChecker {
 
  private:
   Sha256 sha_;
-  std::string scratch_;
-  std::string computed_;
+  std::unique_ptr<char[]> buf_;  // reused: prev_hash || canonical entry
+  std::size_t cap_ = 0;
   std::string prev_hash_{kGenesisHash};
   std::int64_t next_seq_ = 1;
   bool self_ok_ = true;

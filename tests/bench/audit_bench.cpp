@@ -7,6 +7,7 @@
 // Usage: audit_bench [ENTRIES=500000] [THREADS=64] [DURABLE_APPENDS=40000]
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -148,38 +149,49 @@ int main(int argc, char** argv) {
 
   auto txn = env.store->begin(false);
   if (!txn) return 2;
-  // In-memory chain check against plain SHA-256 over the same bytes, page by page.
-  audit::ChainChecker checker;
-  audit::Sha256 sha;
-  double chain_s = 0, sha_s = 0;
+  // In-memory chain check against plain SHA-256 over the same bytes, page by page (reading the
+  // pages is not timed). Best of three rounds each, since the machine may be shared.
+  double chain_s = 1e300, sha_s = 1e300;
   std::int64_t checked = 0;
-  std::vector<std::string> canonical;
   unsigned char sink = 0;
-  for (std::int64_t from = 1;;) {
-    auto rows = (*txn)->audit_range(from, 20000);
-    if (!rows || rows->empty()) break;
-    canonical.clear();
-    for (const auto& r : *rows) {
-      std::string bytes = r.prev_hash;
-      audit::append_canonical_entry(r, bytes);
-      canonical.push_back(std::move(bytes));
-    }
-    auto t0 = Steady::now();
-    for (const auto& r : *rows) {
-      if (checker.check(r) != audit::ChainChecker::Step::ok) {
-        std::fprintf(stderr, "chain broken at %lld\n", static_cast<long long>(r.seq));
-        return 1;
+  for (int round = 0; round < 3; ++round) {
+    audit::ChainChecker checker;
+    audit::Sha256 sha;
+    double round_chain = 0, round_sha = 0;
+    checked = 0;
+    std::string canonical;             // the page's bytes back to back, read sequentially
+    std::vector<std::size_t> offsets;
+    for (std::int64_t from = 1;;) {
+      auto rows = (*txn)->audit_range(from, 20000);
+      if (!rows || rows->empty()) break;
+      canonical.clear();
+      offsets.assign(1, 0);
+      for (const auto& r : *rows) {
+        canonical += r.prev_hash;
+        audit::append_canonical_entry(r, canonical);
+        offsets.push_back(canonical.size());
       }
+      auto t0 = Steady::now();
+      for (const auto& r : *rows) {
+        if (checker.check(r) != audit::ChainChecker::Step::ok) {
+          std::fprintf(stderr, "chain broken at %lld\n", static_cast<long long>(r.seq));
+          return 1;
+        }
+      }
+      round_chain += seconds_since(t0);
+      t0 = Steady::now();
+      for (std::size_t k = 0; k + 1 < offsets.size(); ++k) {
+        sink ^= sha.digest(std::string_view(canonical).substr(offsets[k], offsets[k + 1] - offsets[k]))[0];
+      }
+      round_sha += seconds_since(t0);
+      checked += static_cast<std::int64_t>(rows->size());
+      from = rows->back().seq + 1;
     }
-    chain_s += seconds_since(t0);
-    t0 = Steady::now();
-    for (const auto& bytes : canonical) sink ^= sha.digest(bytes)[0];
-    sha_s += seconds_since(t0);
-    checked += static_cast<std::int64_t>(rows->size());
-    from = rows->back().seq + 1;
+    chain_s = std::min(chain_s, round_chain);
+    sha_s = std::min(sha_s, round_sha);
   }
   const double chain_rate = static_cast<double>(checked) / chain_s, sha_rate = static_cast<double>(checked) / sha_s;
-  std::printf("chain check (in memory):             %10.0f entries/s  (target >= 500000)\n", chain_rate);
+  std::printf("chain check (in memory, best of 3):  %10.0f entries/s  (target >= 500000)\n", chain_rate);
   std::printf("plain SHA-256, same bytes:           %10.0f entries/s\n", sha_rate);
   std::printf("ratio chain check / plain SHA-256:   %10.2f          (target >= 0.5)%s\n", chain_rate / sha_rate,
               sink == 0xFF ? " " : "");
