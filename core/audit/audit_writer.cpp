@@ -77,8 +77,14 @@ Result<store::AuditRow> AuditWriter::append_durable(store::Store& store, const A
   const Status committed =
       store.write([&](store::Transaction& txn) -> Status { return chain_and_append(txn, row); });
   SCHAKEL_TRY(committed);
-  // The entry is durable now, so it may be checkpointed.
-  if (due(row.seq)) SCHAKEL_TRY(checkpoint_row(row.seq, row.hash));
+  // The entry is durable now, so it may be checkpointed. A failed checkpoint does not fail the
+  // append (the entry is committed; a retry would log it twice): it is kept for checkpoint_health
+  // and retried at the next due append.
+  if (due(row.seq)) {
+    Status cp = checkpoint_row(row.seq, row.hash);
+    std::lock_guard lock(health_mu_);
+    checkpoint_health_ = cp;
+  }
   return row;
 }
 
@@ -91,6 +97,11 @@ bool AuditWriter::due(std::int64_t committed_seq) const {
 
 Status AuditWriter::checkpoint_row(std::int64_t seq, const std::string& hash) {
   return checkpoints_->append(seq, hash, options_.clock->now());
+}
+
+Status AuditWriter::checkpoint_health() const {
+  std::lock_guard lock(health_mu_);
+  return checkpoint_health_;
 }
 
 Status AuditWriter::checkpoint_if_due(store::Store& store) {

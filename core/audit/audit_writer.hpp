@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ class AuditWriter {
   // Writes one now for the last committed entry (no-op when it is already checkpointed).
   Status checkpoint_now(store::Store& store);
 
+  // The outcome of the last checkpoint attempted by append_durable (ok when none failed).
+  [[nodiscard]] Status checkpoint_health() const;
+
   TenantKeys& keys() { return keys_; }
   [[nodiscard]] const Clock& clock() const { return *options_.clock; }
 
@@ -78,6 +82,8 @@ class AuditWriter {
   AuditWriterOptions options_;
   TenantKeys keys_;
   std::unique_ptr<CheckpointFile> checkpoints_;
+  mutable std::mutex health_mu_;
+  Status checkpoint_health_;
 };
 
 }  // namespace schakel::audit

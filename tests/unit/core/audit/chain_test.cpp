@@ -129,6 +129,22 @@ TEST_F(Chain, CheckpointsByCountAndByTime) {
   EXPECT_EQ(lines->size(), 2u);
 }
 
+TEST_F(Chain, AFailedCheckpointKeepsTheAppendAndIsRetried) {
+  std::filesystem::remove(checkpoint_path());
+  std::filesystem::create_directory(checkpoint_path());  // the file cannot be opened for writing
+  auto row = writer_->append_durable(*store_, disclosure(1));
+  ASSERT_TRUE(row) << row.status().message();
+  const Status health = writer_->checkpoint_health();
+  ASSERT_FALSE(health);
+  EXPECT_NE(health.message().find("audit.checkpoints"), std::string::npos) << health.message();
+  std::filesystem::remove(checkpoint_path());
+  ASSERT_TRUE(writer_->append_durable(*store_, disclosure(2)));
+  EXPECT_TRUE(writer_->checkpoint_health()) << writer_->checkpoint_health().message();
+  const auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.entries, 2);
+}
+
 TEST_F(Chain, KeysLiveOutsideTheDatabaseWithMode0600) {
   append_n(1);
   EXPECT_EQ(file_mode(key_dir() / "tenant-12AB00.key"), 0600u);
