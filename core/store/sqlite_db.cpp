@@ -11,11 +11,11 @@ namespace {
 // A statement's first words name it well enough in an error without echoing whole SQL.
 std::string sql_head(sqlite3_stmt* stmt) {
   const char* sql = sqlite3_sql(stmt);
-  std::string head = sql != nullptr ? sql : "statement";
+  std::string head = std::string("running ") + (sql != nullptr ? sql : "a statement");
   for (char& c : head) {
     if (c == '\n' || c == '\t') c = ' ';
   }
-  if (head.size() > 48) head = head.substr(0, 48) + "...";
+  if (head.size() > 56) head = head.substr(0, 56) + "...";
   return head;
 }
 

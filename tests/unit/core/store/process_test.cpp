@@ -42,30 +42,50 @@ int wait_child(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A child process that holds the write lock on a database file until released.
+class LockHolder {
+ public:
+  LockHolder(const std::filesystem::path& path, const char* sql) {
+    pid_ = fork();
+    EXPECT_GE(pid_, 0);
+    if (pid_ == 0) {
+      sqlite3* db = nullptr;
+      int rc = sqlite3_open(path.c_str(), &db);
+      if (rc == SQLITE_OK) rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+      locked_.put(rc == SQLITE_OK ? 'L' : 'F');
+      release_.get();
+      rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+      sqlite3_close(db);
+      _exit(rc == SQLITE_OK ? 0 : 1);
+    }
+    holding_ = locked_.get() == 'L';
+  }
+  ~LockHolder() {
+    if (pid_ > 0 && !released_) release();
+  }
+  [[nodiscard]] bool holding() const { return holding_; }
+  // Lets the child commit and waits for it; returns its exit code.
+  int release() {
+    released_ = true;
+    release_.put('G');
+    return wait_child(pid_);
+  }
+
+ private:
+  Pipe locked_;
+  Pipe release_;
+  pid_t pid_ = -1;
+  bool holding_ = false;
+  bool released_ = false;
+};
+
 TEST(ProcessTest, AnotherProcessHoldingTheWriteLock) {
   schakel::test::TempDir dir;
   const auto path = dir.path() / "schakel.db";
   ASSERT_NE(open_store(path), nullptr);  // created, migrated and closed before forking
 
-  Pipe locked;
-  Pipe release;
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    sqlite3* db = nullptr;
-    int rc = sqlite3_open(path.c_str(), &db);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_exec(db,
-                        "BEGIN IMMEDIATE; INSERT INTO connector_state VALUES ('child', 'k', 'v')",
-                        nullptr, nullptr, nullptr);
-    }
-    locked.put(rc == SQLITE_OK ? 'L' : 'F');
-    release.get();
-    rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    _exit(rc == SQLITE_OK ? 0 : 1);
-  }
-  ASSERT_EQ(locked.get(), 'L');
+  LockHolder child(path, "BEGIN IMMEDIATE; INSERT INTO connector_state VALUES ('child', 'k', 'v')");
+  ASSERT_TRUE(child.holding());
 
   auto store = open_store(path, /*busy_ms=*/20);
   ASSERT_NE(store, nullptr);
@@ -81,8 +101,7 @@ TEST(ProcessTest, AnotherProcessHoldingTheWriteLock) {
   EXPECT_FALSE((*reader)->get(Kind::student, "stu-000001")->has_value());
   reader = Status(ErrorCode::internal, "closed");  // ends the read transaction
 
-  release.put('G');
-  EXPECT_EQ(wait_child(pid), 0);
+  EXPECT_EQ(child.release(), 0);
 
   st = store->write([](Transaction& t) { return t.upsert(student(1)).status(); });
   EXPECT_TRUE(st) << st.message();
@@ -90,6 +109,21 @@ TEST(ProcessTest, AnotherProcessHoldingTheWriteLock) {
   ASSERT_TRUE(t);
   EXPECT_EQ((*t)->connector_state("child", "k")->value_or(""), "v");
   EXPECT_TRUE((*t)->get(Kind::student, "stu-000001")->has_value());
+}
+
+TEST(ProcessTest, MigratingAFileLockedByAnotherProcessIsBusy) {
+  schakel::test::TempDir dir;
+  const auto path = dir.path() / "schakel.db";
+  LockHolder child(path, "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE; CREATE TABLE other (x)");
+  ASSERT_TRUE(child.holding());
+  Options options;
+  options.path = path;
+  options.busy_timeout_ms = 20;
+  auto store = open_sqlite(options);
+  EXPECT_EQ(store.status().code(), ErrorCode::busy) << store.status().message();
+  EXPECT_EQ(store.status().message().rfind(path.string() + ": database is locked", 0), 0U);
+  EXPECT_EQ(child.release(), 0);
+  EXPECT_NE(open_store(path), nullptr);
 }
 
 TEST(ProcessTest, DiskFullLeavesTheLastCommittedState) {
@@ -158,6 +192,83 @@ TEST(ProcessTest, DiskFullLeavesTheLastCommittedState) {
   ASSERT_TRUE(rows) << rows.status().message();
   EXPECT_EQ(rows->size(), 20U);  // all of the committed rows, none of the failed transaction
   EXPECT_EQ(raw_scalar(path, "PRAGMA integrity_check"), "ok");
+}
+
+}  // namespace
+}  // namespace schakel::store::test
+
+namespace schakel::store::test {
+namespace {
+
+// Fault injection by count: the same transaction under a file-size limit that grows a page group
+// at a time, so the disk fills at every stage (WAL growth, commit, checkpoint on close). Each
+// time the file must hold all of the transaction or none of it, and stay intact.
+TEST(ProcessTest, DiskFullAtEveryStageKeepsTransactionsWhole) {
+  schakel::test::TempDir dir;
+  const auto base = dir.path() / "base.db";
+  {
+    auto store = open_store(base);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->write([](Transaction& t) {
+      for (int i = 0; i < 20; ++i) SCHAKEL_TRY(t.upsert(student(i)));
+      return Status::ok();
+    }));
+  }
+  int failures = 0;
+  int successes = 0;
+  for (rlim_t limit = 8 * 1024; limit <= 480 * 1024; limit += 24 * 1024) {
+    const auto path = dir.path() / ("limit-" + std::to_string(limit) + ".db");
+    std::filesystem::copy_file(base, path);
+    Pipe report;
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::signal(SIGXFSZ, SIG_IGN);
+      const rlimit rl{limit, limit};
+      setrlimit(RLIMIT_FSIZE, &rl);
+      Options options;
+      options.path = path;
+      Status st;
+      {
+        auto store = open_sqlite(options);
+        st = store ? (*store)->write([](Transaction& t) {
+          for (int i = 100; i < 300; ++i) {
+            Entity e = student(i);
+            e.doc["notes"] = std::string(512, 'n');
+            SCHAKEL_TRY(t.upsert(e));
+          }
+          return Status::ok();
+        })
+                   : store.status();
+      }  // closing checkpoints the WAL into the file, which may fail too
+      const char code = static_cast<char>('0' + static_cast<int>(st.code()));
+      report.put(code);
+      _exit(0);
+    }
+    const std::string out = report.get_all();
+    ASSERT_EQ(wait_child(pid), 0) << "limit " << limit;
+    ASSERT_EQ(out.size(), 1U) << "limit " << limit;
+    if (out[0] == '0') {
+      ++successes;
+    } else {
+      ++failures;
+      EXPECT_EQ(out[0] - '0', static_cast<int>(ErrorCode::io)) << "limit " << limit;
+    }
+    auto store = open_store(path);
+    ASSERT_NE(store, nullptr) << "limit " << limit;
+    auto t = store->begin(false);
+    ASSERT_TRUE(t);
+    EntityQuery q;
+    q.limit = 1000;
+    auto rows = (*t)->list(q);
+    ASSERT_TRUE(rows) << rows.status().message();
+    EXPECT_EQ(rows->size(), out[0] == '0' ? 220U : 20U) << "limit " << limit;
+    t = Status(ErrorCode::internal, "closed");
+    store.reset();
+    EXPECT_EQ(raw_scalar(path, "PRAGMA integrity_check"), "ok") << "limit " << limit;
+  }
+  EXPECT_GT(failures, 3);
+  EXPECT_GT(successes, 0);
 }
 
 }  // namespace
