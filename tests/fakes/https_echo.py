@@ -20,9 +20,13 @@
         {"action": "hang"}                                      answer nothing until the client leaves
         {"status": 200, "body_size": N}                         answer with N bytes of "x"
         {"status": 200, "close_after": true}                    answer, then close (no Connection: close)
+      A top-level "hmac_secret" makes the server check X-Schakel-Signature as a webhook receiver
+      would and record "signature_valid".
       With --proxy it is a CONNECT proxy instead, relaying to 127.0.0.1 only.
 """
 import base64
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -33,6 +37,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import traceback
 import warnings
 
 
@@ -78,7 +83,7 @@ def make_pki(d):
 class Script:
     def __init__(self, path):
         with open(path) as f:
-            self.steps = json.load(f)
+            self.steps = json.load(f) or {}
         self.next = {}
         self.lock = threading.Lock()
 
@@ -130,6 +135,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = {"method": self.command, "path": self.path, "peer_port": self.client_address[1],
                  "headers": [[k, v] for k, v in self.headers.items()],
                  "body_b64": base64.b64encode(body).decode()}
+        secret = self.server.script.steps.get("hmac_secret") if self.server.script else None
+        if secret is not None:
+            # Verify as a webhook receiver would: HMAC-SHA-256 over "<timestamp>.<raw body>".
+            timestamp = (self.headers.get("X-Schakel-Timestamp") or "").encode()
+            expected = "sha256=" + hmac.new(secret.encode(), timestamp + b"." + body, hashlib.sha256).hexdigest()
+            given = self.headers.get("X-Schakel-Signature") or ""
+            entry["signature_valid"] = hmac.compare_digest(expected, given)
         if isinstance(self.connection, ssl.SSLSocket):
             entry["tls_version"] = self.connection.version()
             entry["sni"] = getattr(self.connection, "sni", None)
@@ -180,7 +192,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # Drop a kept-alive connection silently, as servers do when it has been idle too long.
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = answer
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = answer
 
     def do_CONNECT(self):
         if not self.server.proxy:
@@ -190,7 +202,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if host not in ("127.0.0.1", "localhost"):
             self.send_error(403)
             return
-        upstream = socket.create_connection(("127.0.0.1", int(port)))
+        try:
+            upstream = socket.create_connection(("127.0.0.1", int(port)))
+        except OSError as e:
+            self.server.recorder.write({"proxy_error": str(e)})
+            self.send_error(502)
+            return
         self.send_response_only(200)
         self.end_headers()
         self.wfile.flush()
@@ -221,7 +238,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
     def handle_error(self, request, client_address):
-        pass  # faults are the point here; the record file says what happened
+        # Faults are the point here; record what broke instead of printing it.
+        self.recorder.write({"server_error": traceback.format_exc(limit=3)})
 
 
 def tls_context(args):

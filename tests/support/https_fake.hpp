@@ -4,11 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -75,6 +77,27 @@ class HttpsFake {
   [[nodiscard]] std::string url(const std::string& path, const std::string& host = "127.0.0.1") const {
     return std::string(plain_ ? "http://" : "https://") + host + ":" + std::to_string(port_) + path;
   }
+  // Waits until the server has recorded at least `n` entries, for what it writes after the client
+  // is done (a refused handshake). Woken by file changes (inotify), not by polling on a timer.
+  std::vector<nlohmann::json> wait_for_records(std::size_t n, int timeout_ms = 10'000) const {
+    const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0) throw std::runtime_error("inotify_init1 failed");
+    inotify_add_watch(fd, record_.parent_path().c_str(), IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE);
+    auto out = records();
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds{timeout_ms};
+    while (out.size() < n) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char events[4096];
+      while (read(fd, events, sizeof events) > 0) {
+      }
+      out = records();
+    }
+    close(fd);
+    return out;
+  }
+
   // What the server received so far, one JSON object per request (or failed handshake).
   [[nodiscard]] std::vector<nlohmann::json> records() const {
     std::vector<nlohmann::json> out;

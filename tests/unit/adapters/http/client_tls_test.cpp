@@ -94,7 +94,7 @@ TEST_F(HttpsTls, ServerSpeakingOnlyTls11IsRefused) {
   EXPECT_EQ(res.status().code(), ErrorCode::invalid);
   EXPECT_NE(res.status().message().find("TLS: handshake failed ("), std::string::npos) << res.status().message();
   // The server really is up and speaking TLS: it saw our handshake and no request.
-  auto rec = server->records();
+  auto rec = server->wait_for_records(1);
   ASSERT_EQ(rec.size(), 1U);
   EXPECT_TRUE(rec[0].contains("tls_error"));
 }
@@ -123,7 +123,7 @@ TEST_F(HttpsTls, ConnectProxyTunnelsToTheServer) {
   ClientOptions o = trusting_options();
   o.proxy = "http://127.0.0.1:" + std::to_string(proxy->port());
   auto res = make_client(o)->send({"GET", server->url("/via-proxy"), {}, {}});
-  ASSERT_TRUE(res) << res.status().message();
+  ASSERT_TRUE(res) << res.status().message() << "\nthe proxy saw: " << nlohmann::json(proxy->records()).dump();
   EXPECT_EQ(res->status, 200);
   auto seen = proxy->records();
   ASSERT_EQ(seen.size(), 1U);
