@@ -86,7 +86,13 @@ struct Client::Impl {
     req.version(11);
     req.set(bhttp::field::host, t.host_port);
     req.set(bhttp::field::user_agent, options.user_agent);
-    for (const auto& h : r.headers) req.insert(h.name, h.value);
+    for (const auto& h : r.headers) {
+      if (boost::beast::iequals(h.name, "User-Agent")) {
+        req.set(bhttp::field::user_agent, h.value);
+      } else {
+        req.insert(h.name, h.value);
+      }
+    }
     req.body() = r.body;
     req.prepare_payload();
     return req;
@@ -118,7 +124,8 @@ struct Client::Impl {
       auto req = build(r, t);
       Exchange ex = co_await exchange(*c, req, t, options, deadline);
       if (!ex.status.is_ok()) {
-        if (reused && !ex.got_bytes && ex.status.code() == ErrorCode::unavailable) continue;
+        // A pooled connection the server dropped while idle; a timeout is not retried here.
+        if (reused && ex.closed_unanswered) continue;
         co_return ex.status;
       }
       Response out = convert(std::move(*ex.response), t);
@@ -176,8 +183,8 @@ Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
 }
 
 Client::~Client() {
+  // No request is in flight (see send()); idle connections close when Impl goes, after the thread.
   impl_->work.reset();
-  asio::post(impl_->io, [this] { impl_->idle.clear(); });
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

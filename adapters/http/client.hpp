@@ -26,14 +26,15 @@ struct ClientOptions {
   std::string ca_file;           // PEM bundle to trust; empty: the system store
   std::string client_cert_file;  // PEM chain for mutual TLS; empty: none
   std::string client_key_file;   // its private key (PEM)
-  Milliseconds connect_timeout{10'000};  // name lookup, TCP connect, proxy CONNECT, TLS handshake
+  Milliseconds connect_timeout{10'000};  // each of: lookup + TCP connect, proxy CONNECT, TLS handshake
   Milliseconds read_timeout{30'000};     // longest silence while sending or receiving
   Milliseconds total_timeout{60'000};    // the whole request, redirects included
   std::size_t max_response_bytes = 8U << 20U;
   int max_redirects = 0;          // 0: a 3xx is returned to the caller as is
   bool allow_plain_http = false;  // http:// URLs only when set (tests, loopback)
-  // "http://host:port" of a CONNECT proxy; unset: HTTPS_PROXY/https_proxy from the environment
-  // (honouring NO_PROXY); an empty string: no proxy.
+  // "http://[user:password@]host:port" of a CONNECT proxy; unset: HTTPS_PROXY/https_proxy from
+  // the environment for https URLs, honouring NO_PROXY and never for loopback hosts; an empty
+  // string: no proxy.
   std::optional<std::string> proxy;
   std::size_t max_idle_per_host = 4;  // keep-alive connections kept per scheme://host:port
   Milliseconds idle_timeout{30'000};  // an idle connection older than this is not reused
@@ -49,7 +50,7 @@ struct Header {
 struct Request {
   std::string method = "GET";
   std::string url;
-  std::vector<Header> headers;  // Host, Content-Length and User-Agent are set by the client
+  std::vector<Header> headers;  // Host and Content-Length are set by the client; User-Agent replaces the default
   std::string body;             // sent exactly as given
 };
 
@@ -57,7 +58,7 @@ struct Response {
   int status = 0;
   std::vector<Header> headers;
   std::string body;
-  std::string url;  // the URL that answered (after redirects)
+  std::string url;  // scheme://host:port/path that answered (after redirects), without the query
   std::optional<Milliseconds> retry_after;  // parsed Retry-After (seconds or HTTP-date), >= 0
 
   // The first header with this name (case-insensitive), if any.

@@ -64,8 +64,7 @@ asio::awaitable<Status> open_tunnel(beast::tcp_stream& stream, const Target& pro
   bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, authority(t), 11};
   req.set(bhttp::field::host, authority(t));
   req.set(bhttp::field::user_agent, options.user_agent);
-  const std::string user_info = proxy_user_info(options.proxy ? *options.proxy : "");
-  if (!user_info.empty()) req.set(bhttp::field::proxy_authorization, "Basic " + base64(user_info));
+  if (!proxy.user_info.empty()) req.set(bhttp::field::proxy_authorization, "Basic " + base64(proxy.user_info));
   const auto budget = deadline.next(options.connect_timeout, "connect");
   stream.expires_after(budget.allowed);
   co_await bhttp::async_write(stream, req, redirect(ec));
@@ -106,6 +105,7 @@ asio::awaitable<Exchange> exchange_on(Stream& stream, beast::tcp_stream& lowest,
   lowest.expires_after(budget.allowed);
   co_await bhttp::async_write(stream, request, redirect(ec));
   if (ec) {
+    ex.closed_unanswered = closed_early(ec);
     ex.status = ec == beast::error::timeout
                     ? error(ErrorCode::unavailable, "timeout: sending the request exceeded the " + budget.limit +
                                                         " for " + t.display)
@@ -132,6 +132,7 @@ asio::awaitable<Exchange> exchange_on(Stream& stream, beast::tcp_stream& lowest,
     } else if (ec == bhttp::error::header_limit) {
       ex.status = error(ErrorCode::invalid, "response headers too large for " + t.display);
     } else if (closed_early(ec)) {
+      ex.closed_unanswered = !ex.got_bytes;
       ex.status = error(ErrorCode::unavailable, std::string("connection closed ") +
                                                     (ex.got_bytes ? "mid-response" : "before a response") + " (" +
                                                     ec.message() + ") for " + t.display);

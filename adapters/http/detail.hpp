@@ -32,6 +32,7 @@ struct Target {
   std::uint16_t port = 0;
   std::string target;      // path and query, "/" at least
   std::string display;     // scheme://host:port/path for messages; no user info, no query
+  std::string user_info;   // decoded "user:password" (a proxy URL's credentials), else empty
   [[nodiscard]] std::string pool_key() const {
     return (tls ? "https://" : "http://") + host + ":" + std::to_string(port);
   }
@@ -43,8 +44,6 @@ Result<Target> parse_target(const std::string& url, bool allow_plain_http);
 Result<std::optional<Target>> proxy_for(const ClientOptions& options, const Target& t);
 // Resolves `location` against `base`; empty on failure.
 std::string resolve_location(const std::string& base, const std::string& location);
-// "user:pass" from a proxy URL's user info, decoded; empty when absent.
-std::string proxy_user_info(const std::string& proxy_url);
 std::string base64(const std::string& in);
 
 // The time allowed for each step: its own limit or what is left of the total, whichever is less.
@@ -89,6 +88,7 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> open_connection(
 struct Exchange {
   Status status;           // not OK: no usable response
   bool got_bytes = false;  // some of the response arrived (a retry on a fresh connection is unsafe)
+  bool closed_unanswered = false;  // the peer closed before answering: a stale pooled connection
   bool keep_alive = false;
   std::optional<beast::http::response<beast::http::string_body>> response;
 };

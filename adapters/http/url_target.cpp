@@ -76,6 +76,7 @@ Result<Target> parse_target(const std::string& url, bool allow_plain_http) {
     default: return error(ErrorCode::invalid, "URL has no usable host: '" + url + "'");
   }
   if (t.host.empty()) return error(ErrorCode::invalid, "URL has no host: '" + url + "'");
+  if (u.has_userinfo()) t.user_info = u.userinfo();
   const std::uint16_t default_port = t.tls ? 443 : 80;
   t.port = u.has_port() ? u.port_number() : default_port;
   if (t.port == 0) return error(ErrorCode::invalid, "URL has no usable port: '" + url + "'");
@@ -114,13 +115,6 @@ std::string resolve_location(const std::string& base, const std::string& locatio
   if (!urls::resolve(*b, *r, dest)) return {};
   dest.remove_fragment();
   return std::string(dest.buffer());
-}
-
-std::string proxy_user_info(const std::string& proxy_url) {
-  std::string url = proxy_url.find("://") == std::string::npos ? "http://" + proxy_url : proxy_url;
-  auto u = urls::parse_uri(url);
-  if (!u || !u->has_userinfo()) return {};
-  return u->userinfo();
 }
 
 std::string base64(const std::string& in) {
