@@ -41,6 +41,9 @@ struct PluginHost::Core {
   std::uint64_t random();
 };
 
+// The services table every instance gets (host_services.cpp).
+const schakel_host_services& host_services_table();
+
 enum class CallKind { create, check, poll, deliver, revoke };
 const char* call_kind_name(CallKind kind);
 

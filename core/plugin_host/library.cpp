@@ -149,8 +149,10 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path,
                       .with_context(where));
   }
 
-  // Check and hash the very file we load: open it once, then dlopen it through /proc/self/fd, so
-  // no one can swap the file between the check and the load.
+  // Check and hash the file through one descriptor, then load it by path and confirm that the
+  // path still names the same inode. (Loading through /proc/self/fd/N would be tighter, but
+  // glibc reuses a loaded library whose name matches, and fd numbers are reused.) Swapping the
+  // file in between needs write access to the checked directory: root or the daemon's user.
   Fd fd{::open(real.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) return refuse(ErrorCode::io, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -170,12 +172,14 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path,
       return refuse(ErrorCode::denied, "SHA-256 is " + lib->sha256_ + " but the configuration pins " + pin);
   }
 
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(fd.fd);
-  lib->handle_ = ::dlopen(fd_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  lib->handle_ = ::dlopen(real.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib->handle_ == nullptr) {
     const char* e = ::dlerror();
     return refuse(ErrorCode::invalid, std::string("cannot load: ") + (e ? e : "dlopen failed"));
   }
+  struct stat after {};
+  if (::stat(real.c_str(), &after) != 0 || after.st_ino != st.st_ino || after.st_dev != st.st_dev)
+    return refuse(ErrorCode::conflict, "the file changed while it was being loaded");
   void* sym = ::dlsym(lib->handle_, SCHAKEL_PLUGIN_ENTRY_SYMBOL);
   if (sym == nullptr)
     return refuse(ErrorCode::invalid, std::string("does not export ") + SCHAKEL_PLUGIN_ENTRY_SYMBOL +
@@ -196,7 +200,7 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const fs::path& path,
   lib->manifest_ = std::move(*manifest);
   SCHAKEL_TRY(check_functions(*d, lib->manifest_).with_context(where));
   for (const auto& [stream, spec] : lib->manifest_.streams)
-    if (auto added = schemas->add("stream." + stream, spec.schema); !added)
+    if (auto added = schemas->add("x-plugin-stream." + stream, spec.schema); !added)
       return refuse(ErrorCode::invalid, "manifest/streams/" + stream + "/schema does not compile: " + added.message());
   return lib;
 }

@@ -21,9 +21,21 @@ bool Manifest::has_capability(const std::string& name) const {
 
 namespace {
 
+// A violation inside a property also fails the property's parent ("Failed to validate against
+// schema associated with property name 'x'"); only the innermost says anything useful.
+bool has_deeper(const std::vector<schema::Violation>& vs, const std::string& pointer) {
+  return std::any_of(vs.begin(), vs.end(), [&](const schema::Violation& o) {
+    return o.pointer.size() > pointer.size() && o.pointer.compare(0, pointer.size(), pointer) == 0 &&
+           o.pointer[pointer.size()] == '/';
+  });
+}
+
 std::string join_violations(const std::string& prefix, const std::vector<schema::Violation>& vs) {
   std::string out;
   for (const auto& v : vs) {
+    const bool cascade = v.message.rfind("Failed to validate against schema associated with property", 0) == 0 ||
+                         v.message.rfind("Failed to validate item #", 0) == 0;
+    if (cascade && has_deeper(vs, v.pointer)) continue;
     if (!out.empty()) out += "\n";
     out += prefix + (v.pointer.empty() ? "" : v.pointer) + ": " + v.message;
   }

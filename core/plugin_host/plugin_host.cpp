@@ -191,11 +191,13 @@ Status PluginHost::add_connector(const ConnectorConfig& config) {
   auto schemas = schema::SchemaSet::load(core_->options.load.schema_dir);
   if (!schemas) return schemas.status().with_context(where);
   for (const auto& [stream, spec] : lib->manifest().streams)
-    SCHAKEL_TRY(schemas->add("stream." + stream, spec.schema).with_context(where));
-  if (auto st = validate_settings(*schemas, "config", lib->manifest().config_schema, config.settings); !st)
+    SCHAKEL_TRY(schemas->add("x-plugin-stream." + stream, spec.schema).with_context(where));
+  // No settings at all means an empty object, which the schema may still refuse.
+  const nlohmann::json settings = config.settings.is_null() ? nlohmann::json::object() : config.settings;
+  if (auto st = validate_settings(*schemas, "x-plugin-config." + lib->name(), lib->manifest().config_schema, settings); !st)
     return error(st.code(), where + " (plugin " + config.plugin.string() + "): invalid settings:\n" + st.message());
 
-  auto connector = std::make_shared<Connector>(core_, config.id, lib, std::move(*schemas), config.settings.dump());
+  auto connector = std::make_shared<Connector>(core_, config.id, lib, std::move(*schemas), settings.dump());
   {
     std::lock_guard lock(mu_);
     connectors_[config.id] = connector;

@@ -15,6 +15,8 @@ struct WorkerPool::State {
   std::condition_variable cv;
   std::deque<std::function<void()>> queue;
   std::list<Worker> workers;
+  std::atomic<std::size_t> pending{0};  // queue.size(), readable without the lock
+  int sleeping = 0;                        // workers waiting on cv
   std::size_t max_queue = 0;
   int replacements_left = 0;
   bool stopping = false;
@@ -22,6 +24,7 @@ struct WorkerPool::State {
 
 namespace {
 thread_local WorkerPool::Worker* t_current = nullptr;
+constexpr int k_spin_rounds = 200;
 }
 
 WorkerPool::WorkerPool(int workers, std::size_t max_queue, int max_replacements)
@@ -38,10 +41,21 @@ void WorkerPool::spawn() {
     t_current = self;
     std::unique_lock lock(state->mu);
     for (;;) {
+      if (state->queue.empty() && !state->stopping) {
+        // Deliveries come in bursts: look again briefly before sleeping, which saves the
+        // futex wake-up (several microseconds) on the next call without burning a core.
+        lock.unlock();
+        for (int i = 0; i < k_spin_rounds && state->pending.load(std::memory_order_acquire) == 0; ++i)
+          std::this_thread::yield();
+        lock.lock();
+      }
+      ++state->sleeping;
       state->cv.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+      --state->sleeping;
       if (state->queue.empty()) return;  // stopping and drained
       auto task = std::move(state->queue.front());
       state->queue.pop_front();
+      state->pending.fetch_sub(1, std::memory_order_release);
       lock.unlock();
       task();
       lock.lock();
@@ -72,6 +86,8 @@ bool WorkerPool::post(std::function<void()> task) {
     std::lock_guard lock(state_->mu);
     if (state_->stopping || state_->queue.size() >= state_->max_queue) return false;
     state_->queue.push_back(std::move(task));
+    state_->pending.fetch_add(1, std::memory_order_release);
+    if (state_->sleeping == 0) return true;  // a spinning worker will take it
   }
   state_->cv.notify_one();
   return true;
