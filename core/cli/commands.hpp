@@ -16,5 +16,6 @@ struct Globals {
 using Runner = std::function<int()>;
 Runner add_config_commands(CLI::App& app, const Globals& globals);
 Runner add_plugin_commands(CLI::App& app, const Globals& globals);
+Runner add_audit_commands(CLI::App& app, const Globals& globals);
 
 }  // namespace schakel::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   const std::vector<schakel::cli::Runner> runners = {
       schakel::cli::add_config_commands(app, globals),
       schakel::cli::add_plugin_commands(app, globals),
+      schakel::cli::add_audit_commands(app, globals),
   };
   try {
     app.parse(argc, argv);

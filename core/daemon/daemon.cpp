@@ -36,6 +36,10 @@ class Daemon {
 
   int run() {
     wait_for_signal();
+    if (auto st = rt_.record_config_change("start"); !st) {
+      log::error("cannot write the audit log", {{"error", st.message()}});
+      return 1;
+    }
     rt_.start();
     log::info("ready", {{"instance", rt_.config().instance_name()},
                         {"data_dir", rt_.config().data_dir().string()},
@@ -77,6 +81,7 @@ class Daemon {
     if (result.config->data_dir() != rt_.config().data_dir())
       log::warn("data_dir changes take effect at the next start", {{"data_dir", rt_.config().data_dir().string()}});
     rt_.replace_config(std::move(*result.config));
+    if (auto st = rt_.record_config_change("SIGHUP"); !st) log::error("cannot audit the reload", {{"error", st.message()}});
     log::info("config reloaded", {{"file", file.string()}});
   }
 

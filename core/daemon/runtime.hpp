@@ -7,6 +7,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include "audit/audit_writer.hpp"
 #include "base/clock.hpp"
 #include "config/config.hpp"
 #include "plugin_host/plugin_host.hpp"
@@ -31,16 +34,21 @@ class Runtime {
 
   [[nodiscard]] const config::Config& config() const { return config_; }
   void replace_config(config::Config config) { config_ = std::move(config); }
+  // Appends a config.change entry to the audit log (at start and at every reload).
+  Status record_config_change(const std::string& actor);
   [[nodiscard]] const schema::SchemaSet& schemas() const { return schemas_; }
   [[nodiscard]] store::Store& store() { return *store_; }
   [[nodiscard]] ShiftableClock& clock() { return *clock_; }
   [[nodiscard]] plugin_host::PluginHost& plugins() { return *host_; }
   [[nodiscard]] Scheduler& scheduler() { return *scheduler_; }
+  [[nodiscard]] audit::AuditWriter& audit() { return *audit_; }
 
  private:
   Runtime(boost::asio::io_context& io, schema::SchemaSet schemas, config::Config config,
           std::filesystem::path schema_dir);
   Status open_store();
+  Status open_audit();
+  void arm_checkpoint_timer();
   void load_connectors();
   void schedule_polls();
   void poll(const std::string& connector, JobDone done);
@@ -51,6 +59,8 @@ class Runtime {
   std::filesystem::path schema_dir_;
   std::shared_ptr<ShiftableClock> clock_ = std::make_shared<ShiftableClock>();
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<audit::AuditWriter> audit_;
+  boost::asio::steady_timer checkpoint_timer_;
   std::unique_ptr<plugin_host::StateStore> plugin_state_;
   std::unique_ptr<plugin_host::PluginHost> host_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -62,6 +62,14 @@ TEST_F(DaemonTest, StartsReloadsAndStops) {
   ASSERT_TRUE(d.wait_for("\"msg\":\"stopping\"")) << d.all_output();
   ASSERT_TRUE(d.wait_for("\"msg\":\"stopped\"")) << d.all_output();
   EXPECT_EQ(d.wait_exit(), 0);
+
+  // The start and the good reload are in the audit log, and the chain verifies.
+  auto verify = test::run_program({k_schakel, "audit", "--data-dir", (dir_.path() / "data").string(), "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  auto exported = test::run_program({k_schakel, "audit", "--data-dir", (dir_.path() / "data").string(), "export",
+                                     "--format", "jsonl", "--action", "config.change"});
+  EXPECT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_EQ(std::count(exported.output.begin(), exported.output.end(), '\n'), 2) << exported.output;
 }
 
 TEST_F(DaemonTest, TestClockCanBeSet) {
