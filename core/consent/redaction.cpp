@@ -205,14 +205,14 @@ GateResult apply_gate(const json& doc, const std::vector<schema::CategoryPath>& 
   json redacted = doc;
   if (!w.walk(redacted, &tree, nullptr, nullptr)) redacted = json();  // the root itself was denied
   const std::set<std::string> req(required.begin(), required.end());
-  for (std::size_t i = 0; i < w.removed.size(); ++i) {
-    if (req.count(w.removed_patterns[i])) {
-      out.outcome = GateOutcome::blocked;
-      out.reasons.push_back("the destination requires " + w.removed_patterns[i] +
-                            ", which is denied, so the document is blocked");
-      out.removed.clear();
-      return out;
-    }
+  std::set<std::string> hits;
+  for (const auto& pattern : w.removed_patterns)
+    if (req.count(pattern)) hits.insert(pattern);
+  if (!hits.empty()) {
+    out.outcome = GateOutcome::blocked;
+    for (const auto& pattern : hits)
+      out.reasons.push_back("the destination requires " + pattern + ", which is denied, so the document is blocked");
+    return out;
   }
   // Only what still leaves has a consent to account for.
   ids.clear();
