@@ -1,6 +1,8 @@
 #include "consent/consent_index.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <mutex>
 
 namespace schakel::consent {
@@ -42,13 +44,16 @@ Status where(const Status& st, store::Kind kind, const std::string& id) {
 
 Status ConsentIndex::load(store::Transaction& tx) {
   std::unique_lock lock(mutex_);
-  students_.clear();
+  table_.clear();
+  table_used_ = 0;
+  entries_.clear();
+  names_.clear();
   guardians_.clear();
   consent_student_.clear();
   SCHAKEL_TRY(for_each_entity(tx, store::Kind::student, [&](const store::Entity& e) -> Status {
     auto s = student_from_json(e.doc);
     if (!s) return where(s.status(), e.kind, e.id);
-    auto& entry = students_[s->id];
+    auto& entry = entry_locked(s->id);
     entry.facts.id = s->id;
     entry.facts.school_id = s->school_id;
     entry.facts.birth_date = s->birth_date;
@@ -73,7 +78,7 @@ Status ConsentIndex::apply_student(const json& student_doc) {
   auto s = student_from_json(student_doc);
   if (!s) return s.status().with_context("student");
   std::unique_lock lock(mutex_);
-  auto& entry = students_[s->id];
+  auto& entry = entry_locked(s->id);
   entry.facts.id = s->id;
   entry.facts.school_id = s->school_id;
   entry.facts.birth_date = s->birth_date;
@@ -92,10 +97,18 @@ Status ConsentIndex::apply_guardian(const json& guardian_doc) {
 
 void ConsentIndex::remove_student(const std::string& student_id) {
   std::unique_lock lock(mutex_);
-  auto it = students_.find(student_id);
-  if (it == students_.end()) return;
-  for (const auto& c : it->second.consents) consent_student_.erase(c.record.id);
-  students_.erase(it);
+  if (table_.empty()) return;
+  const std::size_t h = std::hash<std::string>{}(student_id) | 1;
+  for (std::size_t i = h & (table_.size() - 1);; i = (i + 1) & (table_.size() - 1)) {
+    Bucket& b = table_[i];
+    if (b.hash == 0) return;
+    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) {
+      for (const auto& c : entries_[b.slot].consents) consent_student_.erase(c.record.id);
+      entries_[b.slot] = StudentEntry{};
+      b.slot = k_removed;
+      return;
+    }
+  }
 }
 
 void ConsentIndex::remove_guardian(const std::string& guardian_id) {
@@ -105,11 +118,13 @@ void ConsentIndex::remove_guardian(const std::string& guardian_id) {
 
 void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
   for (const auto& [student_id, link] : guardian.children) {
-    auto& list = students_[student_id].facts.guardians;
+    auto& entry = entry_locked(student_id);
+    auto& list = entry.facts.guardians;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const GuardianLink& l) { return l.guardian_id == guardian.id; }),
                list.end());
     list.push_back(link);
+    rebuild_locked(entry);
   }
   guardians_[guardian.id] = guardian;
 }
@@ -118,12 +133,14 @@ void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {
   auto it = guardians_.find(guardian_id);
   if (it == guardians_.end()) return;
   for (const auto& [student_id, link] : it->second.children) {
-    auto s = students_.find(student_id);
-    if (s == students_.end()) continue;
-    auto& list = s->second.facts.guardians;
+    const StudentEntry* found = find_locked(student_id);
+    if (found == nullptr) continue;
+    auto& entry = const_cast<StudentEntry&>(*found);  // NOLINT: our own entry, under the unique lock
+    auto& list = entry.facts.guardians;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const GuardianLink& l) { return l.guardian_id == guardian_id; }),
                list.end());
+    rebuild_locked(entry);
   }
   guardians_.erase(it);
 }
@@ -149,10 +166,10 @@ Result<ConsentRecord> ConsentIndex::check_record(const json& consent_doc, TimePo
 
   std::shared_lock lock(mutex_);
   if (consent_student_.count(c.id)) return error(ErrorCode::conflict, label + ": the id is already in use");
-  auto it = students_.find(c.student_id);
-  if (it == students_.end() || !it->second.known)
+  const StudentEntry* found = find_locked(c.student_id);
+  if (found == nullptr || !found->known)
     return error(ErrorCode::not_found, label + ": /student_id: unknown student " + c.student_id);
-  const StudentFacts& student = it->second.facts;
+  const StudentFacts& student = found->facts;
   if (c.school_id.empty()) c.school_id = student.school_id;
   for (std::size_t i = 0; i < c.grantors.size(); ++i) {
     const auto& g = c.grantors[i];
@@ -169,7 +186,9 @@ Result<ConsentRecord> ConsentIndex::check_withdraw(const std::string& consent_id
   std::shared_lock lock(mutex_);
   auto sid = consent_student_.find(consent_id);
   if (sid == consent_student_.end()) return error(ErrorCode::not_found, label + ": unknown consent");
-  const auto& entry = students_.at(sid->second);
+  const StudentEntry* found = find_locked(sid->second);
+  if (found == nullptr) return error(ErrorCode::not_found, label + ": unknown consent");
+  const StudentEntry& entry = *found;
   auto c = std::find_if(entry.consents.begin(), entry.consents.end(),
                         [&](const Indexed& x) { return x.record.id == consent_id; });
   if (c == entry.consents.end()) return error(ErrorCode::not_found, label + ": unknown consent");
@@ -199,14 +218,18 @@ void ConsentIndex::apply(const ConsentRecord& consent) {
 
 void ConsentIndex::apply_locked(const ConsentRecord& consent) {
   if (auto old = consent_student_.find(consent.id); old != consent_student_.end()) {
-    if (auto s = students_.find(old->second); s != students_.end()) {
-      auto& list = s->second.consents;
+    if (const StudentEntry* found = find_locked(old->second)) {
+      auto& entry = const_cast<StudentEntry&>(*found);  // NOLINT: our own entry, under the unique lock
+      auto& list = entry.consents;
       list.erase(std::remove_if(list.begin(), list.end(),
                                 [&](const Indexed& x) { return x.record.id == consent.id; }),
                  list.end());
+      rebuild_locked(entry);
     }
   }
-  students_[consent.student_id].consents.push_back(index_of(consent));
+  auto& entry = entry_locked(consent.student_id);
+  entry.consents.push_back(index_of(consent));
+  rebuild_locked(entry);
   consent_student_[consent.id] = consent.student_id;
 }
 
@@ -223,9 +246,89 @@ Result<ConsentRecord> ConsentIndex::withdraw(const std::string& consent_id, cons
   return c;
 }
 
+ConsentIndex::StudentEntry& ConsentIndex::entry_locked(const std::string& student_id) {
+  if (const StudentEntry* found = find_locked(student_id)) return const_cast<StudentEntry&>(*found);  // NOLINT
+  if ((table_used_ + 1) * 2 > table_.size()) {  // keep the table at most half full
+    std::vector<Bucket> old = std::move(table_);
+    table_.assign(std::max<std::size_t>(64, old.size() * 2), Bucket{});
+    table_used_ = 0;
+    for (const auto& b : old)
+      if (b.hash != 0 && b.slot != k_removed) insert_slot_locked(b.hash, b.slot);
+  }
+  entries_.emplace_back();
+  entries_.back().facts.id = student_id;
+  insert_slot_locked(std::hash<std::string>{}(student_id) | 1, std::uint32_t(entries_.size() - 1));
+  return entries_.back();
+}
+
+void ConsentIndex::insert_slot_locked(std::size_t hash, std::uint32_t slot) {
+  std::size_t i = hash & (table_.size() - 1);
+  while (table_[i].hash != 0) i = (i + 1) & (table_.size() - 1);
+  table_[i] = {hash, slot};
+  ++table_used_;
+}
+
+const ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) const {
+  if (table_.empty()) return nullptr;
+  const std::size_t h = std::hash<std::string>{}(student_id) | 1;
+  for (std::size_t i = h & (table_.size() - 1);; i = (i + 1) & (table_.size() - 1)) {
+    const Bucket& b = table_[i];
+    if (b.hash == 0) return nullptr;
+    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) return &entries_[b.slot];
+  }
+}
+
+std::uint32_t ConsentIndex::intern_locked(const std::string& name) {
+  if (name.empty()) return 0;
+  return names_.try_emplace(name, std::uint32_t(names_.size() + 1)).first->second;
+}
+
+std::uint32_t ConsentIndex::lookup_locked(const std::string& name) const {
+  auto it = names_.find(name);
+  return it == names_.end() ? k_no_name : it->second;
+}
+
+void ConsentIndex::rebuild_locked(StudentEntry& entry) {
+  auto counts = [&](const std::string& guardian_id) {
+    const auto* link = entry.facts.guardian(guardian_id);
+    return link != nullptr && gezag_counts(*link);
+  };
+  entry.rules.clear();
+  for (const auto& indexed : entry.consents) {
+    const auto& c = indexed.record;
+    Rule rule;
+    rule.from_day = std::int32_t(std::chrono::sys_days{c.valid_from}.time_since_epoch().count());
+    rule.until_day = c.valid_until ? std::int32_t(std::chrono::sys_days{*c.valid_until}.time_since_epoch().count())
+                                   : std::numeric_limits<std::int32_t>::max();
+    rule.category_mask = indexed.category_mask;
+    rule.purpose_mask = indexed.purpose_mask;
+    rule.withdrawn = c.withdrawn;
+    if (c.withdrawal) {
+      rule.withdrawn_by_student = c.withdrawal->by.kind == GrantorKind::student;
+      rule.withdrawn_by_gezag = !rule.withdrawn_by_student && counts(c.withdrawal->by.guardian_id);
+    }
+    for (const auto& g : c.grantors) {
+      if (g.kind == GrantorKind::student) rule.student_grant = true;
+      else if (counts(g.guardian_id)) rule.guardian_grant = true;
+    }
+    rule.consent = std::uint32_t(&indexed - entry.consents.data());
+    if (c.id.size() <= sizeof rule.id) {
+      rule.id_size = std::uint8_t(c.id.size());
+      std::memcpy(rule.id, c.id.data(), c.id.size());
+    } else {
+      rule.id_size = k_long_id;
+    }
+    for (const auto& r : c.recipients) {
+      rule.organisation = intern_locked(r.organisation);
+      rule.role = intern_locked(r.role);
+      entry.rules.push_back(rule);
+    }
+  }
+}
+
 std::size_t ConsentIndex::student_count() const {
   std::shared_lock lock(mutex_);
-  return std::size_t(std::count_if(students_.begin(), students_.end(), [](const auto& s) { return s.second.known; }));
+  return std::size_t(std::count_if(entries_.begin(), entries_.end(), [](const auto& e) { return e.known; }));
 }
 
 std::size_t ConsentIndex::consent_count() const {
@@ -237,16 +340,17 @@ std::optional<ConsentRecord> ConsentIndex::find_consent(const std::string& conse
   std::shared_lock lock(mutex_);
   auto sid = consent_student_.find(consent_id);
   if (sid == consent_student_.end()) return std::nullopt;
-  for (const auto& c : students_.at(sid->second).consents)
-    if (c.record.id == consent_id) return c.record;
+  if (const StudentEntry* entry = find_locked(sid->second))
+    for (const auto& c : entry->consents)
+      if (c.record.id == consent_id) return c.record;
   return std::nullopt;
 }
 
 std::optional<StudentFacts> ConsentIndex::find_student(const std::string& student_id) const {
   std::shared_lock lock(mutex_);
-  auto it = students_.find(student_id);
-  if (it == students_.end() || !it->second.known) return std::nullopt;
-  return it->second.facts;
+  const StudentEntry* entry = find_locked(student_id);
+  if (entry == nullptr || !entry->known) return std::nullopt;
+  return entry->facts;
 }
 
 }  // namespace schakel::consent

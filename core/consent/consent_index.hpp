@@ -7,6 +7,7 @@
 //   store.write([&](Transaction& tx) { return persist_consent(tx, *c, "consent.record", audit); });
 //   index.apply(*c);                             // only after the commit succeeded
 // record_consent()/withdraw_consent() in persist.hpp do exactly that.
+#include <array>
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
@@ -70,18 +71,87 @@ class ConsentIndex {
   };
 
  private:
+  // The hot path reads only these: one rule per (consent, recipient), interned names, dates as
+  // day numbers, all in one small contiguous vector per student. The records stay beside them for
+  // ids and for the reasons of a denial.
+  struct Rule {
+    std::uint32_t organisation = 0, role = 0;  // interned; 0 = any
+    std::int32_t from_day = 0, until_day = 0;
+    std::uint16_t category_mask = 0;
+    std::uint8_t purpose_mask = 0;
+    bool withdrawn = false;
+    bool student_grant = false;          // the student is among the grantors
+    bool guardian_grant = false;         // a grantor is a guardian whose gezag counts now
+    bool withdrawn_by_student = false;
+    bool withdrawn_by_gezag = false;     // withdrawn by a guardian whose gezag counts now
+    std::uint32_t consent = 0;           // index into StudentEntry::consents
+    // The id, copied here when short (UUIDs are 36) so that a permit reads no other memory.
+    std::uint8_t id_size = 0;  // k_long_id: read it from the record instead
+    char id[39] = {};
+  };
+  // The first rules live in the entry itself: the decision then reads addresses it knows from the
+  // entry's, which the processor fetches in parallel, instead of chasing a pointer.
+  static constexpr std::size_t k_inline_rules = 4;
+  struct Rules {
+    std::array<Rule, k_inline_rules> first{};
+    std::uint32_t count = 0;
+    std::vector<Rule> more;
+    void clear() {
+      count = 0;
+      more.clear();
+    }
+    void push_back(const Rule& r) {
+      if (count < k_inline_rules) first[count] = r;
+      else more.push_back(r);
+      ++count;
+    }
+    template <typename F>
+    bool each(F&& f) const {  // stops, returning false, when f does
+      const std::size_t n = count < k_inline_rules ? count : k_inline_rules;
+      for (std::size_t i = 0; i < n; ++i)
+        if (!f(first[i])) return false;
+      for (const auto& r : more)
+        if (!f(r)) return false;
+      return true;
+    }
+  };
+  static constexpr std::uint8_t k_long_id = 0xff;
   struct StudentEntry {
     StudentFacts facts;
     bool known = false;  // the student document is loaded (consents may arrive first)
+    Rules rules;
     std::vector<Indexed> consents;
   };
+  struct Bucket {
+    std::size_t hash = 0;  // 0: empty
+    std::uint32_t slot = 0;
+  };
+  static constexpr std::uint32_t k_no_name = 0xffffffffu;
+  static constexpr std::uint32_t k_removed = 0xffffffffu;  // a bucket whose student was removed
+
+  StudentEntry& entry_locked(const std::string& student_id);  // creates it when absent
+  [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
+  std::uint32_t intern_locked(const std::string& name);
+  [[nodiscard]] std::uint32_t lookup_locked(const std::string& name) const;  // k_no_name when unknown
+  void rebuild_locked(StudentEntry& entry);  // the rules, from the consents and the gezag now
+  void insert_slot_locked(std::size_t hash, std::uint32_t slot);
+  // Permits, filling `ids`, when the fast rules allow; false sends the caller to the full
+  // evaluation, which also finds the reason.
+  static bool fast_permit(const StudentEntry& entry, std::uint32_t organisation, std::uint32_t role, int purpose_bit,
+                          int category_bit, std::int32_t today, int age, std::vector<std::string>& ids);
 
   void apply_locked(const ConsentRecord& consent);
   void link_guardian_locked(const GuardianFacts& guardian);
   void unlink_guardian_locked(const std::string& guardian_id);
 
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, StudentEntry> students_;
+  // Students in a dense vector, found through an open-addressing table of (hash, slot): compact
+  // whatever the order of allocation, so a lookup costs about one cache miss. A removed student's
+  // slot is emptied, not reused; removals are rare.
+  std::vector<Bucket> table_;
+  std::size_t table_used_ = 0;
+  std::vector<StudentEntry> entries_;
+  std::unordered_map<std::string, std::uint32_t> names_;  // organisation, role and guardian ids
   std::unordered_map<std::string, GuardianFacts> guardians_;
   std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id
 };

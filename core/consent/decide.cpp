@@ -52,6 +52,19 @@ bool withdrawal_binds_all(const ConsentRecord& c, const StudentFacts& s, int age
   return age < 16 && link != nullptr && gezag_counts(*link);
 }
 
+std::string permit_reason(const std::vector<std::string>& ids) {
+  std::size_t size = 21;
+  for (const auto& id : ids) size += id.size() + 2;
+  std::string reason;
+  reason.reserve(size);
+  reason += "permitted by consent ";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) reason += ", ";
+    reason += ids[i];
+  }
+  return reason;
+}
+
 CategoryDecision deny(const std::string& category, std::string reason) {
   return {category, false, {}, std::move(reason)};
 }
@@ -104,8 +117,7 @@ CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<Cons
 
   const bool ok = age < 12 ? guardian_ok : age < 16 ? guardian_ok && student_ok : student_ok;
   if (ok) {
-    std::string reason = "permitted by consent ";
-    for (std::size_t i = 0; i < ids.size(); ++i) reason += (i ? ", " : "") + ids[i];
+    std::string reason = permit_reason(ids);
     return {category, true, std::move(ids), std::move(reason)};
   }
   if (!any_in_force) return deny(category, first_problem);
@@ -118,22 +130,57 @@ CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<Cons
 
 }  // namespace
 
+bool ConsentIndex::fast_permit(const StudentEntry& entry, std::uint32_t organisation, std::uint32_t role,
+                               int purpose_bit, int category_bit, std::int32_t today, int age,
+                               std::vector<std::string>& ids) {
+  bool guardian_ok = false, student_ok = false;
+  const Rule* permitting[16];
+  std::size_t n = 0;
+  const bool complete = entry.rules.each([&](const Rule& r) {
+    if (!(r.purpose_mask & purpose_bit) || !(r.category_mask & category_bit)) return true;
+    if ((r.organisation != 0 && r.organisation != organisation) || (r.role != 0 && r.role != role)) return true;
+    if (r.withdrawn) return !(r.withdrawn_by_student ? age >= 12 : age < 16 && r.withdrawn_by_gezag);
+    if (today < r.from_day || today > r.until_day) return true;
+    bool counted = false;
+    if (r.student_grant && age >= 12) student_ok = counted = true;
+    if (r.guardian_grant && age < 16) guardian_ok = counted = true;
+    if (counted && (n == 0 || permitting[n - 1]->consent != r.consent)) {
+      if (n == std::size(permitting)) return false;  // unusual: let the full evaluation handle it
+      permitting[n++] = &r;
+    }
+    return true;
+  });
+  if (!complete) return false;
+  const bool ok = age < 12 ? guardian_ok : age < 16 ? guardian_ok && student_ok : student_ok;
+  if (!ok) return false;
+  ids.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Rule& r = *permitting[i];
+    if (r.id_size == k_long_id) ids.push_back(entry.consents[r.consent].record.id);
+    else ids.emplace_back(r.id, r.id_size);
+  }
+  return true;
+}
+
 Decision ConsentIndex::decide(const std::string& student_id, const Recipient& recipient, const std::string& purpose,
                               const std::vector<std::string>& categories, TimePoint at,
                               const std::string& legal_basis) const {
   Decision out;
   out.categories.reserve(categories.size());
   std::shared_lock lock(mutex_);
-  auto it = students_.find(student_id);
+  const StudentEntry* found = find_locked(student_id);
   const int p = purpose_index(purpose);
-  if (it == students_.end() || !it->second.known || p < 0) {
+  if (found == nullptr || !found->known || p < 0) {
     const std::string reason = p < 0 ? "unknown purpose '" + purpose + "'" : "unknown student " + student_id;
     for (const auto& c : categories) out.categories.push_back(deny(c, reason));
     return out;
   }
-  const StudentEntry& entry = it->second;
+  const StudentEntry& entry = *found;
   const Date today = amsterdam_date(at);
+  const auto today_day = std::int32_t(std::chrono::sys_days{today}.time_since_epoch().count());
   const int age = age_on(entry.facts.birth_date, today);
+  const std::uint32_t organisation = recipient.organisation.empty() ? k_no_name : lookup_locked(recipient.organisation);
+  const std::uint32_t role = recipient.role.empty() ? k_no_name : lookup_locked(recipient.role);
 
   for (const auto& category : categories) {
     const int k = category_index(category);
@@ -162,8 +209,16 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
         continue;
       }
     }
-    out.categories.push_back(decide_by_consent(entry.facts, entry.consents, recipient, purpose, 1 << p, category,
-                                               1 << k, today, age));
+    CategoryDecision d{category, false, {}, {}};
+    if (fast_permit(entry, organisation, role, 1 << p, 1 << k, today_day, age, d.consent_ids)) {
+      d.permitted = true;
+      d.reason = permit_reason(d.consent_ids);
+      out.categories.push_back(std::move(d));
+      continue;
+    }
+    // Denied (or unusual): the full evaluation decides again and says why.
+    out.categories.push_back(
+        decide_by_consent(entry.facts, entry.consents, recipient, purpose, 1 << p, category, 1 << k, today, age));
   }
   return out;
 }
