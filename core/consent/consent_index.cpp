@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <utility>
 
 namespace schakel::consent {
 namespace {
@@ -133,9 +134,9 @@ void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {
   auto it = guardians_.find(guardian_id);
   if (it == guardians_.end()) return;
   for (const auto& [student_id, link] : it->second.children) {
-    const StudentEntry* found = find_locked(student_id);
+    StudentEntry* found = find_locked(student_id);
     if (found == nullptr) continue;
-    auto& entry = const_cast<StudentEntry&>(*found);  // NOLINT: our own entry, under the unique lock
+    auto& entry = *found;
     auto& list = entry.facts.guardians;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const GuardianLink& l) { return l.guardian_id == guardian_id; }),
@@ -218,8 +219,8 @@ void ConsentIndex::apply(const ConsentRecord& consent) {
 
 void ConsentIndex::apply_locked(const ConsentRecord& consent) {
   if (auto old = consent_student_.find(consent.id); old != consent_student_.end()) {
-    if (const StudentEntry* found = find_locked(old->second)) {
-      auto& entry = const_cast<StudentEntry&>(*found);  // NOLINT: our own entry, under the unique lock
+    if (StudentEntry* found = find_locked(old->second)) {
+      auto& entry = *found;
       auto& list = entry.consents;
       list.erase(std::remove_if(list.begin(), list.end(),
                                 [&](const Indexed& x) { return x.record.id == consent.id; }),
@@ -247,7 +248,7 @@ Result<ConsentRecord> ConsentIndex::withdraw(const std::string& consent_id, cons
 }
 
 ConsentIndex::StudentEntry& ConsentIndex::entry_locked(const std::string& student_id) {
-  if (const StudentEntry* found = find_locked(student_id)) return const_cast<StudentEntry&>(*found);  // NOLINT
+  if (StudentEntry* found = find_locked(student_id)) return *found;
   if ((table_used_ + 1) * 2 > table_.size()) {  // keep the table at most half full
     std::vector<Bucket> old = std::move(table_);
     table_.assign(std::max<std::size_t>(64, old.size() * 2), Bucket{});
@@ -266,6 +267,11 @@ void ConsentIndex::insert_slot_locked(std::size_t hash, std::uint32_t slot) {
   while (table_[i].hash != 0) i = (i + 1) & (table_.size() - 1);
   table_[i] = {hash, slot};
   ++table_used_;
+}
+
+ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) {
+  // One lookup for both: the const one never changes anything, and *this is not const here.
+  return const_cast<StudentEntry*>(std::as_const(*this).find_locked(student_id));
 }
 
 const ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) const {

@@ -131,6 +131,7 @@ class ConsentIndex {
 
   StudentEntry& entry_locked(const std::string& student_id);  // creates it when absent
   [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
+  StudentEntry* find_locked(const std::string& student_id);
   std::uint32_t intern_locked(const std::string& name);
   [[nodiscard]] std::uint32_t lookup_locked(const std::string& name) const;  // k_no_name when unknown
   void rebuild_locked(StudentEntry& entry);  // the rules, from the consents and the gezag now
