@@ -1,0 +1,160 @@
+#pragma once
+// The consent index: every student's birth date, guardians and consents in memory, built from the
+// store at start and updated on every change, so that a decision never touches the disk.
+//
+// Changing consent with a store (the order matters: the index follows what is durable):
+//   auto c = index.check_record(doc, now);       // validate, nothing changes yet
+//   store.write([&](Transaction& tx) { return persist_consent(tx, *c, "consent.record", audit); });
+//   index.apply(*c);                             // only after the commit succeeded
+// record_consent()/withdraw_consent() in persist.hpp do exactly that.
+#include <array>
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/status.hpp"
+#include "consent/student_facts.hpp"
+#include "consent/types.hpp"
+#include "store/store.hpp"
+
+namespace schakel::consent {
+
+class ConsentIndex {
+ public:
+  // Reads every active student, guardian and consent through `tx`. A malformed document fails
+  // the load with the entity kind, id and field, so a broken database is not served half-known.
+  Status load(store::Transaction& tx);
+
+  // Students and guardians change through imports; the importer calls these after its commit.
+  Status apply_student(const nlohmann::json& student_doc);
+  Status apply_guardian(const nlohmann::json& guardian_doc);
+  void remove_student(const std::string& student_id);
+  void remove_guardian(const std::string& guardian_id);
+
+  // Validates a new consent (unknown student, grantor not a guardian of this student or without
+  // gezag, gezag unknown and unconfirmed, period ending before it starts, unknown category,
+  // purpose or role, id already used) and returns the document to persist. Nothing changes.
+  // `at` fills evidence.recorded_at when the document leaves it out.
+  [[nodiscard]] Result<ConsentRecord> check_record(const nlohmann::json& consent_doc, TimePoint at) const;
+  // Validates a withdrawal (unknown consent, already withdrawn, `by` neither the student nor a
+  // guardian of the student with some claim to gezag) and returns the withdrawn document.
+  [[nodiscard]] Result<ConsentRecord> check_withdraw(const std::string& consent_id, const Grantor& by,
+                                                     TimePoint at, const std::string& reason) const;
+  // Puts a (checked, persisted) consent into the index, replacing one with the same id.
+  void apply(const ConsentRecord& consent);
+
+  // check + apply, for callers without a store (and tests).
+  Result<ConsentRecord> record(const nlohmann::json& consent_doc, TimePoint at);
+  Result<ConsentRecord> withdraw(const std::string& consent_id, const Grantor& by, TimePoint at,
+                                 const std::string& reason);
+
+  // Per category: permit or deny, with the permitting consent ids and a reason (DESIGN section 4;
+  // the rules are listed in decide.cpp). `legal_basis` is the route's named legal basis, "" for
+  // none. Unknown students, purposes and categories are denied, never errors.
+  [[nodiscard]] Decision decide(const std::string& student_id, const Recipient& recipient,
+                                const std::string& purpose, const std::vector<std::string>& categories,
+                                TimePoint at, const std::string& legal_basis = "") const;
+
+  [[nodiscard]] std::size_t student_count() const;
+  [[nodiscard]] std::size_t consent_count() const;
+  [[nodiscard]] std::optional<ConsentRecord> find_consent(const std::string& consent_id) const;
+  [[nodiscard]] std::optional<StudentFacts> find_student(const std::string& student_id) const;
+
+  // A consent with its closed lists as bit masks, so that a decision compares integers.
+  struct Indexed {
+    ConsentRecord record;
+    std::uint16_t category_mask = 0;
+    std::uint8_t purpose_mask = 0;
+  };
+
+ private:
+  // The hot path reads only these: one rule per (consent, recipient), interned names, dates as
+  // day numbers, all in one small contiguous vector per student. The records stay beside them for
+  // ids and for the reasons of a denial.
+  struct Rule {
+    std::uint32_t organisation = 0, role = 0;  // interned; 0 = any
+    std::int32_t from_day = 0, until_day = 0;
+    std::uint16_t category_mask = 0;
+    std::uint8_t purpose_mask = 0;
+    bool withdrawn = false;
+    bool student_grant = false;          // the student is among the grantors
+    bool guardian_grant = false;         // a grantor is a guardian whose gezag counts now
+    bool withdrawn_by_student = false;
+    bool withdrawn_by_gezag = false;     // withdrawn by a guardian whose gezag counts now
+    std::uint32_t consent = 0;           // index into StudentEntry::consents
+    // The id, copied here when short (UUIDs are 36) so that a permit reads no other memory.
+    std::uint8_t id_size = 0;  // k_long_id: read it from the record instead
+    char id[39] = {};
+  };
+  // The first rules live in the entry itself: the decision then reads addresses it knows from the
+  // entry's, which the processor fetches in parallel, instead of chasing a pointer.
+  static constexpr std::size_t k_inline_rules = 4;
+  struct Rules {
+    std::array<Rule, k_inline_rules> first{};
+    std::uint32_t count = 0;
+    std::vector<Rule> more;
+    void clear() {
+      count = 0;
+      more.clear();
+    }
+    void push_back(const Rule& r) {
+      if (count < k_inline_rules) first[count] = r;
+      else more.push_back(r);
+      ++count;
+    }
+    template <typename F>
+    bool each(F&& f) const {  // stops, returning false, when f does
+      const std::size_t n = count < k_inline_rules ? count : k_inline_rules;
+      for (std::size_t i = 0; i < n; ++i)
+        if (!f(first[i])) return false;
+      for (const auto& r : more)
+        if (!f(r)) return false;
+      return true;
+    }
+  };
+  static constexpr std::uint8_t k_long_id = 0xff;
+  struct StudentEntry {
+    StudentFacts facts;
+    bool known = false;  // the student document is loaded (consents may arrive first)
+    Rules rules;
+    std::vector<Indexed> consents;
+  };
+  struct Bucket {
+    std::size_t hash = 0;  // 0: empty
+    std::uint32_t slot = 0;
+  };
+  static constexpr std::uint32_t k_no_name = 0xffffffffu;
+  static constexpr std::uint32_t k_removed = 0xffffffffu;  // a bucket whose student was removed
+
+  StudentEntry& entry_locked(const std::string& student_id);  // creates it when absent
+  [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
+  StudentEntry* find_locked(const std::string& student_id);
+  std::uint32_t intern_locked(const std::string& name);
+  [[nodiscard]] std::uint32_t lookup_locked(const std::string& name) const;  // k_no_name when unknown
+  void rebuild_locked(StudentEntry& entry);  // the rules, from the consents and the gezag now
+  void insert_slot_locked(std::size_t hash, std::uint32_t slot);
+  // Permits, filling `ids`, when the fast rules allow; false sends the caller to the full
+  // evaluation, which also finds the reason.
+  static bool fast_permit(const StudentEntry& entry, std::uint32_t organisation, std::uint32_t role, int purpose_bit,
+                          int category_bit, std::int32_t today, int age, std::vector<std::string>& ids);
+
+  void apply_locked(const ConsentRecord& consent);
+  void link_guardian_locked(const GuardianFacts& guardian);
+  void unlink_guardian_locked(const std::string& guardian_id);
+
+  mutable std::shared_mutex mutex_;
+  // Students in a dense vector, found through an open-addressing table of (hash, slot): compact
+  // whatever the order of allocation, so a lookup costs about one cache miss. A removed student's
+  // slot is emptied, not reused; removals are rare.
+  std::vector<Bucket> table_;
+  std::size_t table_used_ = 0;
+  std::vector<StudentEntry> entries_;
+  std::unordered_map<std::string, std::uint32_t> names_;  // organisation, role and guardian ids
+  std::unordered_map<std::string, GuardianFacts> guardians_;
+  std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id
+};
+
+}  // namespace schakel::consent

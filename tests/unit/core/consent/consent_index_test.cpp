@@ -1,0 +1,181 @@
+#include "consent/consent_index.hpp"
+
+#include <gtest/gtest.h>
+
+#include "consent/persist.hpp"
+#include "fixtures.hpp"
+#include "memory_store.hpp"
+
+using namespace schakel;
+using namespace schakel::consent;
+using test::ConsentSpec;
+using test::json;
+
+namespace {
+
+const TimePoint k_now = test::at_utc("2026-03-04T10:00:00Z");
+const Recipient k_nurse{"GGD", "youth_nurse", "A. Bos", ""};
+
+class ConsentIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(index_.apply_student(test::student_doc("s1", "2018-05-01")));
+    ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g1", {{"s1", "yes"}})));
+    ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g2", {{"s1", "no"}})));
+    ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g3", {{"s1", "unknown"}})));
+    ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g4", {{"s2", "yes"}})));
+  }
+  std::string record_error(const ConsentSpec& spec) {
+    auto c = index_.record(test::consent_doc(spec), k_now);
+    return c ? "" : c.status().message();
+  }
+  ConsentIndex index_;
+};
+
+}  // namespace
+
+TEST_F(ConsentIndexTest, RecordValidatesAgainstTheStudentAndGuardians) {
+  struct Case {
+    ConsentSpec spec;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{.id = "c1", .student_id = "s9", .grantors = {"g1"}, .categories = {"health"}},
+       "consent c1: /student_id: unknown student s9"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g2"}, .categories = {"health"}},
+       "consent c1: /grantors/0/guardian_id: guardian g2 has no gezag, so cannot grant consent"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g1", "g3"}, .categories = {"health"}},
+       "consent c1: /grantors/1/guardian_id: the gezag of guardian g3 is unknown and not yet confirmed by staff, so cannot grant consent"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g4"}, .categories = {"health"}},
+       "consent c1: /grantors/0/guardian_id: guardian g4 is not a guardian of student s1, so cannot grant consent"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g1"}, .categories = {"health"}, .valid_from = "2026-05-01",
+        .valid_until = "2026-04-30"},
+       "consent c1: /valid_until: the period ends (2026-04-30) before it starts (2026-05-01)"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g1"}, .categories = {"smell"}},
+       "consent c1: /categories/0: unknown category 'smell'"},
+      {{.id = "c1", .student_id = "s1", .grantors = {"g1"}, .categories = {"health"}, .purposes = {"sales"}},
+       "consent c1: /purposes/0: unknown purpose 'sales'"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(record_error(c.spec), c.expected);
+  EXPECT_EQ(index_.consent_count(), 0u);
+
+  // Confirmed by staff, the unknown gezag may grant.
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g3", {{"s1", "unknown", true}})));
+  EXPECT_EQ(record_error({.id = "c1", .student_id = "s1", .grantors = {"g3"}, .categories = {"health"}}), "");
+  EXPECT_EQ(record_error({.id = "c1", .student_id = "s1", .grantors = {"g1"}, .categories = {"health"}}),
+            "consent c1: the id is already in use");
+  EXPECT_EQ(index_.consent_count(), 1u);
+}
+
+TEST_F(ConsentIndexTest, WithdrawValidatesAndReturnsTheDocument) {
+  ASSERT_TRUE(index_.record(test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"health"}}), k_now));
+  EXPECT_EQ(index_.withdraw("c9", {GrantorKind::guardian, "g1"}, k_now, "").status().message(),
+            "consent c9: unknown consent");
+  EXPECT_EQ(index_.withdraw("c1", {GrantorKind::guardian, "g2"}, k_now, "").status().message(),
+            "consent c1: /withdrawal/by/guardian_id: guardian g2 has no gezag, so cannot withdraw consent");
+  EXPECT_EQ(index_.withdraw("c1", {GrantorKind::guardian, "g4"}, k_now, "").status().message(),
+            "consent c1: /withdrawal/by/guardian_id: guardian g4 is not a guardian of student s1");
+  auto w = index_.withdraw("c1", {GrantorKind::guardian, "g3"}, k_now, "changed our minds");
+  ASSERT_TRUE(w) << w.status().message();
+  const json doc = to_json(*w);
+  EXPECT_EQ(doc["status"], "withdrawn");
+  EXPECT_EQ(doc["withdrawal"]["by"]["guardian_id"], "g3");
+  EXPECT_EQ(doc["withdrawal"]["reason"], "changed our minds");
+  EXPECT_TRUE(index_.find_consent("c1")->withdrawn);
+  auto again = index_.withdraw("c1", {GrantorKind::student, ""}, k_now, "");
+  EXPECT_EQ(again.status().code(), ErrorCode::conflict);
+  EXPECT_EQ(again.status().message(), "consent c1: already withdrawn by guardian g3 on 2026-03-04");
+}
+
+TEST_F(ConsentIndexTest, WithdrawalAfterADecisionDeniesTheNextDecision) {
+  ASSERT_TRUE(index_.record(test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"health"}}), k_now));
+  auto before = index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now);
+  ASSERT_TRUE(before.permitted("health")) << before.categories[0].reason;
+  EXPECT_EQ(before.consent_ids(), std::vector<std::string>{"c1"});
+  ASSERT_TRUE(index_.withdraw("c1", {GrantorKind::guardian, "g1"}, k_now, ""));
+  auto after = index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now + std::chrono::seconds(1));
+  EXPECT_FALSE(after.permitted("health"));
+  EXPECT_EQ(after.categories[0].reason, "withdrawn by guardian g1 on 2026-03-04");
+}
+
+TEST_F(ConsentIndexTest, GuardianChangesTakeEffectAtOnce) {
+  ASSERT_TRUE(index_.record(test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"health"}}), k_now));
+  ASSERT_TRUE(index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  // The court takes gezag away from g1: the grant recorded earlier no longer counts.
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g1", {{"s1", "no"}})));
+  auto d = index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now);
+  EXPECT_FALSE(d.permitted("health"));
+  EXPECT_EQ(d.categories[0].reason, "guardian g1 has no gezag");
+  index_.remove_guardian("g1");
+  EXPECT_EQ(index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).categories[0].reason,
+            "guardian g1 is not a guardian of student s1");
+  index_.remove_student("s1");
+  EXPECT_EQ(index_.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).categories[0].reason,
+            "unknown student s1");
+}
+
+TEST(ConsentIndexStore, LoadsFromTheStoreAndPersistsWithAudit) {
+  test::MemoryStore store;
+  auto put = [&](store::Kind kind, const std::string& id, const json& doc) {
+    store.data_.entities[{int(kind), id}] = store::Entity{kind, id, "school-1", "", "", "", "", true, doc, {}};
+  };
+  // More than one page of students, to exercise paging.
+  for (int i = 0; i < 2100; ++i) put(store::Kind::student, "s" + std::to_string(i), test::student_doc("s" + std::to_string(i), "2018-05-01"));
+  put(store::Kind::guardian, "g1", test::guardian_doc("g1", {{"s1", "yes"}}));
+  put(store::Kind::consent, "c1", test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                                     .categories = {"education"}}));
+  ConsentIndex index;
+  {
+    auto tx = store.begin(false);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(index.load(**tx));
+  }
+  EXPECT_EQ(index.student_count(), 2100u);
+  EXPECT_EQ(index.consent_count(), 1u);
+  EXPECT_TRUE(index.decide("s1", k_nurse, "ot_meeting", {"education"}, k_now).permitted("education"));
+
+  std::vector<std::string> actions;
+  AuditAppend audit = [&](store::Transaction& tx, const ConsentRecord& c, const std::string& action) {
+    store::AuditRow row;
+    row.action = action;
+    row.consent_ids = {c.id};
+    actions.push_back(action);
+    return tx.append_audit(row);
+  };
+  auto rec = record_consent(store, index, test::consent_doc({.id = "c2", .student_id = "s1", .grantors = {"g1"},
+                                                             .categories = {"health"}}), k_now, audit);
+  ASSERT_TRUE(rec) << rec.status().message();
+  auto w = withdraw_consent(store, index, "c1", {GrantorKind::guardian, "g1"}, k_now, "moved", audit);
+  ASSERT_TRUE(w) << w.status().message();
+  EXPECT_EQ(actions, (std::vector<std::string>{"consent.record", "consent.withdraw"}));
+  ASSERT_EQ(store.data_.audit.size(), 2u);
+  EXPECT_EQ(store.data_.entities.at({int(store::Kind::consent), "c1"}).doc["status"], "withdrawn");
+  EXPECT_EQ(store.data_.entities.at({int(store::Kind::consent), "c2"}).student_id, "s1");
+
+  // A reload sees what was persisted.
+  ConsentIndex reloaded;
+  auto tx = store.begin(false);
+  ASSERT_TRUE(reloaded.load(**tx));
+  EXPECT_TRUE(reloaded.find_consent("c1")->withdrawn);
+  EXPECT_TRUE(reloaded.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+
+  // A failed write leaves both the store and the index as they were.
+  store.fail_put_ = true;
+  auto failed = record_consent(store, index, test::consent_doc({.id = "c3", .student_id = "s1", .grantors = {"g1"},
+                                                                .categories = {"family"}}), k_now, audit);
+  EXPECT_EQ(failed.status().code(), ErrorCode::io);
+  EXPECT_FALSE(index.find_consent("c3"));
+  EXPECT_EQ(store.data_.audit.size(), 2u);
+}
+
+TEST(ConsentIndexStore, LoadNamesTheBrokenEntity) {
+  test::MemoryStore store;
+  store.data_.entities[{int(store::Kind::student), "s1"}] =
+      store::Entity{store::Kind::student, "s1", "t", "", "", "", "", true, json{{"id", "s1"}}, {}};
+  ConsentIndex index;
+  auto tx = store.begin(false);
+  EXPECT_EQ(index.load(**tx).message(), "student s1: /birth_date: required (student s1)");
+}
