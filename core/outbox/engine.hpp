@@ -1,0 +1,152 @@
+#pragma once
+// The delivery engine: takes due outbox items per destination and delivers them, with retries,
+// dead letters, the consent re-check before every attempt, and revocation (DESIGN section 7).
+//
+// Threading: one scheduler thread and a fixed pool of worker threads. The scheduler never calls
+// a plugin and never waits on one; it leases due items (state in_flight, committed before any
+// call) within each destination's concurrency limit and token bucket and hands them to the pool.
+// Workers make the blocking plugin call, then write the outcome and its audit entry in one
+// group-committed transaction. A crash at any moment leaves items pending or in flight; in-flight
+// items return to pending at start() and are sent again with the same idempotency key.
+// Time comes from the injected Clock; the scheduler sleeps on a condition variable until the
+// next due item or token, capped at `poll_interval`, and wake() makes it look at once.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "outbox/pacing.hpp"
+#include "outbox/seams.hpp"
+
+namespace schakel::outbox {
+
+struct DeliveryOptions {
+  int max_attempts = 12;
+  std::chrono::milliseconds max_age{259200000};
+  std::chrono::milliseconds backoff_initial{1000};
+  std::chrono::milliseconds backoff_max{3600000};
+  int worker_threads = 4;  // the fixed pool shared by all destinations
+  int lease_batch = 64;    // most items leased in one transaction
+  std::chrono::milliseconds poll_interval{1000};  // longest the scheduler sleeps unwoken
+  std::uint64_t seed = 0;  // jitter; 0 picks one from std::random_device
+
+  // From the config's "delivery" object (schemas/config.schema.json); defaults as there.
+  static DeliveryOptions from_config(const nlohmann::json& delivery);
+};
+
+struct DestinationLimits {
+  int concurrency = 2;           // calls in progress at once
+  double rate_per_second = 20;   // attempts started per second
+  double burst = 0;              // tokens saved up; 0: max(1, concurrency)
+};
+
+// What one attempt came to, for tests and metrics.
+struct AttemptReport {
+  std::int64_t id = 0;
+  store::OutboxState state = store::OutboxState::pending;
+  std::string detail;
+};
+
+class DeliveryEngine {
+ public:
+  DeliveryEngine(store::Store& store, const Clock& clock, Gate& gate, AuditSink& audit,
+                 DeliveryOptions options);
+  ~DeliveryEngine();
+  DeliveryEngine(const DeliveryEngine&) = delete;
+  DeliveryEngine& operator=(const DeliveryEngine&) = delete;
+
+  // Register before start(). The destination must outlive the engine.
+  void add_destination(const std::string& connector, Destination& destination,
+                       DestinationLimits limits);
+
+  // Crash recovery (in flight → pending), then the scheduler and the pool start.
+  Status start();
+  // Stops leasing, lets calls in progress finish, and joins the threads. Items leased but not
+  // yet started stay in flight and return to pending at the next start.
+  void stop();
+  // New items were queued or the clock moved: look for due work now.
+  void wake();
+
+  // One synchronous pass on the calling thread, without the threads: leases what `connector`'s
+  // limits allow (at most `max_items`) and attempts each. Returns the attempts' outcomes.
+  Result<std::vector<AttemptReport>> run_due(const std::string& connector, int max_items);
+
+  // Waits until `done()` holds, re-checking after every attempt; false on timeout.
+  bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+  // A destination whose plugin answered `fatal` takes no more items until resumed.
+  [[nodiscard]] bool stopped(const std::string& connector);
+  void resume(const std::string& connector);
+
+  // Consent `consent_id` of `student_id` was withdrawn (and that is committed): pending items it
+  // covered that the gate now denies are dropped, and each delivered disclosure it covered gets
+  // a revocation to a destination that can revoke. All audited.
+  Status on_consent_withdrawn(const std::string& consent_id, const std::string& student_id,
+                              const std::string& reason, const std::string& actor);
+
+  // Dead letters: list (paged by id), inspect, replay (audited, by `actor`).
+  Result<std::vector<store::OutboxItem>> dead_letters(const std::optional<std::string>& connector,
+                                                      std::int64_t after_id, int limit);
+  Result<std::optional<store::OutboxItem>> inspect(std::int64_t id);
+  Status replay(std::int64_t id, const std::string& actor);
+
+  [[nodiscard]] std::int64_t attempts_made() const { return attempts_made_.load(); }
+
+ private:
+  struct Dest {
+    std::string connector;
+    Destination* destination = nullptr;
+    DestinationLimits limits;
+    std::unique_ptr<TokenBucket> bucket;
+    int running = 0;
+    bool fatal = false;
+    bool dirty = true;  // something may be due that next_due does not know of
+    std::optional<TimePoint> next_due;
+  };
+
+  Dest* find(const std::string& connector);
+  void scheduler_loop();
+  void worker_loop();
+  // Leases for one destination under mu_ (released around the store); returns when to look again.
+  std::optional<TimePoint> schedule(Dest& d, std::unique_lock<std::mutex>& lock);
+  void finished(Dest& d, const AttemptReport& report, std::optional<TimePoint> next_due);
+
+  // One attempt on a leased item, start to end; never throws.
+  AttemptReport attempt(Dest& d, const store::OutboxItem& item, std::optional<TimePoint>& next_due);
+  Result<GateResult> recheck(const store::OutboxItem& item, TimePoint at);
+  Status finish(store::Transaction& tx, const store::OutboxItem& item,
+                const DeliveryResult& result, AttemptReport& report,
+                std::optional<TimePoint>& next_due);
+  AuditEvent event_for(const store::OutboxItem& item, const char* outcome) const;
+
+  store::Store& store_;
+  const Clock& clock_;
+  Gate& gate_;
+  AuditSink& audit_;
+  DeliveryOptions options_;
+  Backoff backoff_;
+
+  std::mutex mu_;
+  std::condition_variable scheduler_cv_;
+  std::condition_variable work_cv_;
+  std::condition_variable progress_cv_;
+  std::map<std::string, std::unique_ptr<Dest>> dests_;
+  std::deque<std::pair<Dest*, store::OutboxItem>> work_;
+  bool running_ = false;
+  bool stopping_ = false;
+  bool poked_ = false;
+  std::thread scheduler_;
+  std::vector<std::thread> workers_;
+  std::atomic<std::int64_t> attempts_made_{0};
+};
+
+}  // namespace schakel::outbox
