@@ -72,6 +72,7 @@ Status DeliveryEngine::start() {
   work_.clear();
   for (auto& [name, d] : dests_) {
     d->running = 0;
+    d->ready.clear();
     d->dirty = true;
   }
   scheduler_ = std::thread([this] { scheduler_loop(); });
@@ -115,7 +116,10 @@ bool DeliveryEngine::stopped(const std::string& connector) {
 void DeliveryEngine::resume(const std::string& connector) {
   {
     std::lock_guard lock(mu_);
-    if (Dest* d = find(connector)) d->fatal = false;
+    if (Dest* d = find(connector)) {
+      d->fatal = false;
+      dispatch(*d);
+    }
   }
   wake();
 }
@@ -145,15 +149,30 @@ void DeliveryEngine::scheduler_loop() {
   }
 }
 
+void DeliveryEngine::dispatch(Dest& d) {
+  if (d.fatal) return;
+  bool started = false;
+  while (d.running < d.limits.concurrency && !d.ready.empty()) {
+    work_.emplace_back(&d, std::move(d.ready.front()));
+    d.ready.pop_front();
+    ++d.running;
+    started = true;
+  }
+  if (started) work_cv_.notify_all();
+}
+
 std::optional<TimePoint> DeliveryEngine::schedule(Dest& d, std::unique_lock<std::mutex>& lock) {
   if (d.fatal) return std::nullopt;
-  const int free = d.limits.concurrency - d.running;
-  if (free <= 0) return std::nullopt;  // a finishing call wakes the scheduler
+  dispatch(d);
+  const int batch = std::max(1, options_.lease_batch);
+  // Enough leased and waiting: a finishing call wakes the scheduler when the queue runs low.
+  const int room = batch - static_cast<int>(d.ready.size());
+  if (room < (batch + 1) / 2) return std::nullopt;
   const TimePoint now = clock_.now();
   if (!d.dirty && (!d.next_due || *d.next_due > now)) return d.next_due;
   const int tokens = d.bucket->available(now);
   if (tokens <= 0) return d.bucket->next_token_at(now);
-  const int n = std::min({free, tokens, std::max(1, options_.lease_batch)});
+  const int n = std::min(room, tokens);
   d.dirty = false;
 
   std::vector<store::OutboxItem> leased;
@@ -178,9 +197,8 @@ std::optional<TimePoint> DeliveryEngine::schedule(Dest& d, std::unique_lock<std:
   }
   const int got = static_cast<int>(leased.size());
   d.bucket->take(got);
-  d.running += got;
-  for (auto& item : leased) work_.emplace_back(&d, std::move(item));
-  if (got > 0) work_cv_.notify_all();
+  for (auto& item : leased) d.ready.push_back(std::move(item));
+  dispatch(d);
   if (got == n) {
     d.dirty = true;  // there may be more
     return now;
@@ -208,6 +226,7 @@ void DeliveryEngine::finished(Dest& d, const AttemptReport& /*report*/,
   {
     std::lock_guard lock(mu_);
     d.running = std::max(0, d.running - 1);
+    dispatch(d);
     if (next_due && (!d.next_due || *next_due < *d.next_due)) d.next_due = next_due;
     ++attempts_made_;
     poked_ = true;

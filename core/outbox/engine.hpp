@@ -3,8 +3,9 @@
 // dead letters, the consent re-check before every attempt, and revocation (DESIGN section 7).
 //
 // Threading: one scheduler thread and a fixed pool of worker threads. The scheduler never calls
-// a plugin and never waits on one; it leases due items (state in_flight, committed before any
-// call) within each destination's concurrency limit and token bucket and hands them to the pool.
+// a plugin and never waits on one; it leases due items in batches (state in_flight, committed
+// before any call; the token bucket is charged at lease) into the destination's ready queue, and
+// items start on the pool while the destination has fewer calls in progress than its limit.
 // Workers make the blocking plugin call, then write the outcome and its audit entry in one
 // group-committed transaction. A crash at any moment leaves items pending or in flight; in-flight
 // items return to pending at start() and are sent again with the same idempotency key.
@@ -107,7 +108,8 @@ class DeliveryEngine {
     Destination* destination = nullptr;
     DestinationLimits limits;
     std::unique_ptr<TokenBucket> bucket;
-    int running = 0;
+    std::deque<store::OutboxItem> ready;  // leased (in flight in the store), call not started
+    int running = 0;                      // calls in progress: at most limits.concurrency
     bool fatal = false;
     bool dirty = true;  // something may be due that next_due does not know of
     std::optional<TimePoint> next_due;
@@ -118,6 +120,8 @@ class DeliveryEngine {
   void worker_loop();
   // Leases for one destination under mu_ (released around the store); returns when to look again.
   std::optional<TimePoint> schedule(Dest& d, std::unique_lock<std::mutex>& lock);
+  // Under mu_: starts leased items while the destination has free call slots.
+  void dispatch(Dest& d);
   void finished(Dest& d, const AttemptReport& report, std::optional<TimePoint> next_due);
 
   // One attempt on a leased item, start to end; never throws.
