@@ -26,6 +26,14 @@ DeliveryOptions DeliveryOptions::from_config(const nlohmann::json& delivery) {
   return o;
 }
 
+DestinationLimits DestinationLimits::from_config(const nlohmann::json& delivery) {
+  DestinationLimits l;
+  if (!delivery.is_object()) return l;
+  l.concurrency = delivery.value("workers_per_connector", l.concurrency);
+  l.rate_per_second = delivery.value("rate_per_second", l.rate_per_second);
+  return l;
+}
+
 DeliveryEngine::DeliveryEngine(store::Store& store, const Clock& clock, Gate& gate,
                                AuditSink& audit, DeliveryOptions options)
     : store_(store),

@@ -48,6 +48,9 @@ struct DestinationLimits {
   int concurrency = 2;           // calls in progress at once
   double rate_per_second = 20;   // attempts started per second
   double burst = 0;              // tokens saved up; 0: max(1, concurrency)
+
+  // From the config's "delivery" object: workers_per_connector and rate_per_second.
+  static DestinationLimits from_config(const nlohmann::json& delivery);
 };
 
 // What one attempt came to, for tests and metrics.

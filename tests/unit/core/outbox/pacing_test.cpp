@@ -42,3 +42,28 @@ TEST(TokenBucket, RefillsAtTheRateUpToTheBurst) {
 
 }  // namespace
 }  // namespace schakel::outbox
+
+#include "outbox/engine.hpp"
+
+namespace schakel::outbox {
+namespace {
+
+TEST(DeliveryOptions, ReadFromTheConfigWithTheSchemaDefaults) {
+  const auto delivery = nlohmann::json::parse(
+      R"({"max_attempts": 5, "max_age_ms": 60000, "backoff_initial_ms": 2, "backoff_max_ms": 50,
+          "workers_per_connector": 3, "rate_per_second": 7.5})");
+  const auto o = DeliveryOptions::from_config(delivery);
+  EXPECT_EQ(o.max_attempts, 5);
+  EXPECT_EQ(o.max_age, std::chrono::milliseconds(60000));
+  EXPECT_EQ(o.backoff_initial, std::chrono::milliseconds(2));
+  EXPECT_EQ(o.backoff_max, std::chrono::milliseconds(50));
+  const auto l = DestinationLimits::from_config(delivery);
+  EXPECT_EQ(l.concurrency, 3);
+  EXPECT_DOUBLE_EQ(l.rate_per_second, 7.5);
+  const auto d = DeliveryOptions::from_config(nlohmann::json::object());
+  EXPECT_EQ(d.max_attempts, 12);
+  EXPECT_EQ(DestinationLimits::from_config(nlohmann::json::object()).concurrency, 2);
+}
+
+}  // namespace
+}  // namespace schakel::outbox
