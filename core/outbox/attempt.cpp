@@ -68,30 +68,18 @@ Result<GateResult> DeliveryEngine::recheck(const OutboxItem& item, TimePoint at)
                       item.schema_name, doc, at);
 }
 
-AttemptReport DeliveryEngine::attempt(Dest& d, const OutboxItem& item,
-                                      std::optional<TimePoint>& next_due) {
-  AttemptReport report{item.id, OutboxState::in_flight, {}};
+DeliveryEngine::Completion DeliveryEngine::attempt(Dest& d, const OutboxItem& item) {
+  Completion c;
+  c.dest = &d;
+  c.item = item;
+  c.report = AttemptReport{item.id, OutboxState::in_flight, {}};
   const TimePoint now = clock_.now();
-  auto write_or_note = [&](const std::function<Status(store::Transaction&)>& work) {
-    // A failed write leaves the item in flight; it is pending again at the next start.
-    if (Status st = store_.write(work); !st) {
-      report.state = OutboxState::in_flight;
-      report.detail = "could not record the outcome: " + st.message();
-    }
-  };
 
   if (now - item.created_at >= options_.max_age) {
-    report.state = OutboxState::dead;
-    report.detail = "too old: not delivered within " + std::to_string(options_.max_age.count()) +
-                    " ms (last error: " + (item.last_error.empty() ? "none" : item.last_error) + ")";
-    write_or_note([&](store::Transaction& tx) -> Status {
-      SCHAKEL_TRY(tx.mark_outbox_dead(item.id, report.detail, false));
-      AuditEvent e = event_for(item, "dead");
-      e.attempt = item.attempts;
-      e.reason = report.detail;
-      return audit_.append(tx, e);
-    });
-    return report;
+    c.kind = Completion::Kind::too_old;
+    c.report.detail = "too old: not delivered within " + std::to_string(options_.max_age.count()) +
+                      " ms (last error: " + (item.last_error.empty() ? "none" : item.last_error) + ")";
+    return c;
   }
 
   // Rule 4: consent is decided again at the moment of delivery. The stored bytes are never
@@ -99,35 +87,78 @@ AttemptReport DeliveryEngine::attempt(Dest& d, const OutboxItem& item,
   if (item.kind == "delivery") {
     auto decision = recheck(item, now);
     if (!decision) {
-      DeliveryResult failed{DeliveryOutcome::retry,
-                            "consent could not be checked: " + decision.status().message(), {}, {}};
-      write_or_note([&](store::Transaction& tx) { return finish(tx, item, failed, report, next_due); });
-      return report;
+      c.result = {DeliveryOutcome::retry,
+                  "consent could not be checked: " + decision.status().message(), {}, {}};
+      return c;
     }
     if (decision->outcome != GateOutcome::permitted) {
-      report.state = OutboxState::dropped;
-      report.detail = "consent no longer permits this disclosure";
-      if (!decision->denied.empty()) report.detail += " (denied: " + join(decision->denied) + ")";
-      if (!decision->reasons.empty()) report.detail += ": " + join(decision->reasons);
-      write_or_note([&](store::Transaction& tx) -> Status {
-        SCHAKEL_TRY(tx.mark_outbox_dropped(item.id, report.detail));
-        AuditEvent e = event_for(item, "dropped");
-        e.attempt = item.attempts;
-        e.reason = report.detail;
-        e.consent_ids = decision->consent_ids;
-        return audit_.append(tx, e);
-      });
-      return report;
+      c.kind = Completion::Kind::dropped;
+      c.report.detail = "consent no longer permits this disclosure";
+      if (!decision->denied.empty()) c.report.detail += " (denied: " + join(decision->denied) + ")";
+      if (!decision->reasons.empty()) c.report.detail += ": " + join(decision->reasons);
+      c.consent_ids = decision->consent_ids;
+      return c;
     }
   }
 
-  const DeliveryResult result = call(*d.destination, item);
-  if (result.outcome == DeliveryOutcome::fatal) {
+  c.result = call(*d.destination, item);
+  if (c.result.outcome == DeliveryOutcome::fatal) {
     std::lock_guard lock(mu_);
     d.fatal = true;
   }
-  write_or_note([&](store::Transaction& tx) { return finish(tx, item, result, report, next_due); });
-  return report;
+  return c;
+}
+
+Status DeliveryEngine::record(store::Transaction& tx, Completion& c) {
+  const OutboxItem& item = c.item;
+  switch (c.kind) {
+    case Completion::Kind::too_old: {
+      c.report.state = OutboxState::dead;
+      SCHAKEL_TRY(tx.mark_outbox_dead(item.id, c.report.detail, false));
+      AuditEvent e = event_for(item, "dead");
+      e.attempt = item.attempts;
+      e.reason = c.report.detail;
+      return audit_.append(tx, e);
+    }
+    case Completion::Kind::dropped: {
+      c.report.state = OutboxState::dropped;
+      SCHAKEL_TRY(tx.mark_outbox_dropped(item.id, c.report.detail));
+      AuditEvent e = event_for(item, "dropped");
+      e.attempt = item.attempts;
+      e.reason = c.report.detail;
+      e.consent_ids = c.consent_ids;
+      return audit_.append(tx, e);
+    }
+    case Completion::Kind::result:
+      return finish(tx, item, c.result, c.report, c.next_due);
+  }
+  return Status(ErrorCode::internal, "unknown completion");
+}
+
+void DeliveryEngine::record_all(std::vector<Completion>& batch) {
+  auto failed = [](Completion& c, const Status& st) {
+    // The item stays in flight and is pending again at the next start.
+    c.report.state = OutboxState::in_flight;
+    c.next_due.reset();
+    c.report.detail = "could not record the outcome: " + st.message();
+  };
+  if (batch.size() > 1) {
+    // One transaction for all: far fewer commits when many calls finish together.
+    const Status st = store_.write([&](store::Transaction& tx) -> Status {
+      for (Completion& c : batch) {
+        if (Status one = record(tx, c); !one) return one;
+      }
+      return Status::ok();
+    });
+    if (st) return;
+  }
+  // Alone, or one by one after a batch failed, so one bad item cannot hold back the others.
+  for (Completion& c : batch) {
+    c.next_due.reset();
+    if (Status st = store_.write([&](store::Transaction& tx) { return record(tx, c); }); !st) {
+      failed(c, st);
+    }
+  }
 }
 
 Status DeliveryEngine::finish(store::Transaction& tx, const OutboxItem& item,

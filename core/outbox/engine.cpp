@@ -83,7 +83,10 @@ Status DeliveryEngine::start() {
     d->ready.clear();
     d->dirty = true;
   }
+  completions_.clear();
+  recorder_stopping_ = false;
   scheduler_ = std::thread([this] { scheduler_loop(); });
+  recorder_ = std::thread([this] { recorder_loop(); });
   const int n = std::max(1, options_.worker_threads);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
   return Status::ok();
@@ -100,6 +103,13 @@ void DeliveryEngine::stop() {
   if (scheduler_.joinable()) scheduler_.join();
   for (auto& w : workers_) w.join();
   workers_.clear();
+  // Calls that were made are recorded before the recorder ends.
+  {
+    std::lock_guard lock(mu_);
+    recorder_stopping_ = true;
+  }
+  recorder_cv_.notify_all();
+  if (recorder_.joinable()) recorder_.join();
   std::lock_guard lock(mu_);
   work_.clear();  // still in flight in the store: pending again at the next start
   running_ = false;
@@ -223,20 +233,44 @@ void DeliveryEngine::worker_loop() {
     auto [d, item] = std::move(work_.front());
     work_.pop_front();
     lock.unlock();
-    std::optional<TimePoint> next_due;
-    const AttemptReport report = attempt(*d, item, next_due);
-    finished(*d, report, next_due);
+    Completion c = attempt(*d, item);
+    lock.lock();
+    completions_.push_back(std::move(c));
+    d->running = std::max(0, d->running - 1);
+    dispatch(*d);
+    lock.unlock();
+    recorder_cv_.notify_one();
   }
 }
 
-void DeliveryEngine::finished(Dest& d, const AttemptReport& /*report*/,
-                              std::optional<TimePoint> next_due) {
+void DeliveryEngine::recorder_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    recorder_cv_.wait(lock, [this] { return recorder_stopping_ || !completions_.empty(); });
+    if (completions_.empty()) return;  // stopping, and everything called is recorded
+    std::vector<Completion> batch;
+    batch.swap(completions_);
+    lock.unlock();
+    record_all(batch);
+    recorded(batch);
+    lock.lock();
+  }
+}
+
+void DeliveryEngine::call_done(Dest& d) {
+  std::lock_guard lock(mu_);
+  d.running = std::max(0, d.running - 1);
+  dispatch(d);
+}
+
+void DeliveryEngine::recorded(std::vector<Completion>& batch) {
   {
     std::lock_guard lock(mu_);
-    d.running = std::max(0, d.running - 1);
-    dispatch(d);
-    if (next_due && (!d.next_due || *next_due < *d.next_due)) d.next_due = next_due;
-    ++attempts_made_;
+    for (const Completion& c : batch) {
+      Dest& d = *c.dest;
+      if (c.next_due && (!d.next_due || *c.next_due < *d.next_due)) d.next_due = c.next_due;
+      ++attempts_made_;
+    }
     poked_ = true;
   }
   scheduler_cv_.notify_one();
@@ -287,9 +321,12 @@ Result<std::vector<AttemptReport>> DeliveryEngine::run_due(const std::string& co
   lock.unlock();
   std::vector<AttemptReport> reports;
   for (const auto& item : leased) {
-    std::optional<TimePoint> next_due;
-    reports.push_back(attempt(*d, item, next_due));
-    finished(*d, reports.back(), next_due);
+    std::vector<Completion> one;
+    one.push_back(attempt(*d, item));
+    call_done(*d);
+    record_all(one);
+    recorded(one);
+    reports.push_back(one.front().report);
   }
   return reports;
 }

@@ -6,8 +6,9 @@
 // a plugin and never waits on one; it leases due items in batches (state in_flight, committed
 // before any call; the token bucket is charged at lease) into the destination's ready queue, and
 // items start on the pool while the destination has fewer calls in progress than its limit.
-// Workers make the blocking plugin call, then write the outcome and its audit entry in one
-// group-committed transaction. A crash at any moment leaves items pending or in flight; in-flight
+// Workers make the blocking plugin call and hand the outcome to a recorder thread, which writes
+// the outcomes that finished meanwhile, each with its audit entry, in one transaction.
+// A crash at any moment leaves items pending or in flight (called, not yet recorded); in-flight
 // items return to pending at start() and are sent again with the same idempotency key.
 // Time comes from the injected Clock; the scheduler sleeps on a condition variable until the
 // next due item or token, capped at `poll_interval`, and wake() makes it look at once.
@@ -117,6 +118,17 @@ class DeliveryEngine {
     bool dirty = true;  // something may be due that next_due does not know of
     std::optional<TimePoint> next_due;
   };
+  // What one attempt came to, before it is recorded.
+  struct Completion {
+    enum class Kind { result, dropped, too_old };
+    Dest* dest = nullptr;
+    store::OutboxItem item;
+    Kind kind = Kind::result;
+    DeliveryResult result;
+    std::vector<std::string> consent_ids;  // dropped: the gate's
+    AttemptReport report;
+    std::optional<TimePoint> next_due;
+  };
 
   Dest* find(const std::string& connector);
   void scheduler_loop();
@@ -125,10 +137,17 @@ class DeliveryEngine {
   std::optional<TimePoint> schedule(Dest& d, std::unique_lock<std::mutex>& lock);
   // Under mu_: starts leased items while the destination has free call slots.
   void dispatch(Dest& d);
-  void finished(Dest& d, const AttemptReport& report, std::optional<TimePoint> next_due);
+  // Under no lock: the call slot is free again / the outcome is recorded.
+  void call_done(Dest& d);
+  void recorded(std::vector<Completion>& batch);
 
-  // One attempt on a leased item, start to end; never throws.
-  AttemptReport attempt(Dest& d, const store::OutboxItem& item, std::optional<TimePoint>& next_due);
+  // One attempt on a leased item: the re-check and the call, not yet recorded.
+  Completion attempt(Dest& d, const store::OutboxItem& item);
+  // Writes a completion's state change and its audit entry into `tx`.
+  Status record(store::Transaction& tx, Completion& c);
+  // Records completions: together in one transaction, or one by one if that fails.
+  void record_all(std::vector<Completion>& batch);
+  void recorder_loop();
   Result<GateResult> recheck(const store::OutboxItem& item, TimePoint at);
   Status finish(store::Transaction& tx, const store::OutboxItem& item,
                 const DeliveryResult& result, AttemptReport& report,
@@ -148,6 +167,10 @@ class DeliveryEngine {
   std::condition_variable progress_cv_;
   std::map<std::string, std::unique_ptr<Dest>> dests_;
   std::deque<std::pair<Dest*, store::OutboxItem>> work_;
+  std::vector<Completion> completions_;  // called, not yet recorded
+  std::condition_variable recorder_cv_;
+  bool recorder_stopping_ = false;
+  std::thread recorder_;
   bool running_ = false;
   bool stopping_ = false;
   bool poked_ = false;
