@@ -110,11 +110,22 @@ CREATE INDEX outbox_student ON outbox (student_id);
 
 #undef SCHAKEL_V1_ENTITY_TABLE
 
+// Outbox columns for the re-check at delivery and for revocation.
+constexpr const char* k_v2 = R"sql(
+ALTER TABLE outbox ADD COLUMN schema_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN route TEXT NOT NULL DEFAULT '{}';   -- JSON: the route when queued
+ALTER TABLE outbox ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN revokes_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
+CREATE INDEX outbox_lease ON outbox (connector, state, next_attempt_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, k_v1},
+      {2, k_v2},
   };
   return all;
 }

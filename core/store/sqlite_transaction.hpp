@@ -55,6 +55,22 @@ class SqliteTransaction final : public Transaction {
   Status quarantine(QuarantineRow& row) override;
   Result<std::vector<QuarantineRow>> quarantined(const std::string& connector, int limit) override;
 
+  Result<EnqueueOutcome> enqueue_outbox(const OutboxItem& item) override;
+  Result<std::vector<OutboxItem>> lease_outbox(const std::string& connector, TimePoint now,
+                                               int limit) override;
+  Status mark_outbox_delivered(std::int64_t id, const std::string& receipt, TimePoint at) override;
+  Status reschedule_outbox(std::int64_t id, TimePoint next_attempt_at,
+                           const std::string& error) override;
+  Status mark_outbox_dead(std::int64_t id, const std::string& reason, bool counted) override;
+  Status mark_outbox_dropped(std::int64_t id, const std::string& reason) override;
+  Status drop_pending_outbox(std::int64_t id, const std::string& reason) override;
+  Result<std::optional<OutboxItem>> get_outbox(std::int64_t id) override;
+  Result<std::vector<OutboxItem>> list_outbox(const OutboxQuery& query) override;
+  Status replay_outbox(std::int64_t id, TimePoint now) override;
+  Result<int> reset_in_flight_outbox() override;
+  Result<std::vector<OutboxItem>> delivered_outbox_by_consent(const std::string& consent_id) override;
+  Result<std::optional<TimePoint>> next_outbox_due(const std::string& connector) override;
+
   Status commit() override;
 
   // Ends a nested transaction: later calls through a kept reference fail instead of writing
@@ -68,6 +84,9 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<AuditRow>> read_audit(const std::string& where, const std::vector<Param>& params,
                                            const std::string& order, int limit);
   void end();
+  Result<std::vector<OutboxItem>> read_outbox(const std::string& sql, const std::vector<Param>& params);
+  Status change_outbox(const std::string& sql, const std::vector<Param>& params, std::int64_t id,
+                       const char* doing);
 
   Db& db_;
   Mode mode_;

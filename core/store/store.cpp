@@ -21,6 +21,22 @@ std::optional<Kind> kind_from_name(const std::string& name) {
   return std::nullopt;
 }
 
+namespace {
+constexpr std::array<const char*, 5> k_outbox_states = {"pending", "in_flight", "delivered", "dead",
+                                                        "dropped"};
+}  // namespace
+
+const char* outbox_state_name(OutboxState state) {
+  return k_outbox_states.at(static_cast<std::size_t>(state));
+}
+
+std::optional<OutboxState> outbox_state_from_name(const std::string& name) {
+  for (std::size_t i = 0; i < k_outbox_states.size(); ++i) {
+    if (name == k_outbox_states[i]) return static_cast<OutboxState>(i);
+  }
+  return std::nullopt;
+}
+
 int latest_schema_version() { return sqlite::migrations().back().version; }
 
 }  // namespace schakel::store

@@ -95,6 +95,51 @@ struct QuarantineRow {
   TimePoint time{};
 };
 
+// The outbox (DESIGN section 7): one row per disclosure or revocation waiting for, or done with,
+// delivery. `document` holds exactly the bytes that are sent, on every attempt.
+enum class OutboxState { pending, in_flight, delivered, dead, dropped };
+const char* outbox_state_name(OutboxState state);  // "pending", "in_flight", ...
+std::optional<OutboxState> outbox_state_from_name(const std::string& name);
+
+struct OutboxItem {
+  std::int64_t id = 0;                 // assigned on enqueue
+  std::string route_id;
+  std::string connector;               // the destination
+  std::string kind = "delivery";       // "delivery" or "revocation"
+  std::string idempotency_key;         // unique; goes to the destination with every attempt
+  std::string tenant;
+  std::string student_id;              // empty when the document concerns no single student
+  std::string purpose;
+  nlohmann::json recipient = nlohmann::json::object();  // {organisation, role, name}
+  std::vector<std::string> categories;  // the categories in `document`
+  std::vector<std::string> consent_ids;
+  std::string document;                // the bytes sent
+  std::string schema_name;             // what `document` is, for the re-check at delivery
+  nlohmann::json route = nlohmann::json::object();  // the route as it was when the item was made
+  std::string trace_id;
+  std::int64_t revokes_id = 0;         // a revocation: the delivered item it revokes
+  OutboxState state = OutboxState::pending;
+  int attempts = 0;
+  TimePoint next_attempt_at{};
+  TimePoint created_at{};
+  std::optional<TimePoint> delivered_at;
+  std::optional<std::string> receipt;  // the destination's receipt (JSON text), once delivered
+  std::string last_error;              // the last failure, or why the item is dead or dropped
+};
+
+struct OutboxQuery {
+  std::optional<OutboxState> state;
+  std::optional<std::string> connector;
+  std::optional<std::string> student_id;
+  std::int64_t after_id = 0;  // paging: ids greater than this
+  int limit = 100;
+};
+
+struct EnqueueOutcome {
+  OutboxItem item;     // the stored row (the earlier one when the key was already queued)
+  bool inserted = false;
+};
+
 // A unit of work. Reads see the transaction's own writes. Destroying an uncommitted transaction
 // rolls it back.
 class Transaction {
@@ -126,6 +171,33 @@ class Transaction {
 
   virtual Status quarantine(QuarantineRow& row) = 0;  // sets row.id
   virtual Result<std::vector<QuarantineRow>> quarantined(const std::string& connector, int limit) = 0;
+
+  // Outbox. A second enqueue with the same idempotency key changes nothing and returns the
+  // stored row. State changes other than lease and replay expect the item in flight, and fail
+  // with `conflict` otherwise, so a stale worker cannot overwrite a later decision.
+  virtual Result<EnqueueOutcome> enqueue_outbox(const OutboxItem& item) = 0;
+  // Pending items of `connector` due at `now` (oldest due first) become in flight.
+  virtual Result<std::vector<OutboxItem>> lease_outbox(const std::string& connector, TimePoint now,
+                                                       int limit) = 0;
+  // One attempt made: delivered with the receipt, rescheduled, or finished as dead or dropped.
+  // `counted` says whether an attempt was made (attempts + 1).
+  virtual Status mark_outbox_delivered(std::int64_t id, const std::string& receipt, TimePoint at) = 0;
+  virtual Status reschedule_outbox(std::int64_t id, TimePoint next_attempt_at,
+                                   const std::string& error) = 0;
+  virtual Status mark_outbox_dead(std::int64_t id, const std::string& reason, bool counted) = 0;
+  virtual Status mark_outbox_dropped(std::int64_t id, const std::string& reason) = 0;
+  // A pending item dropped without an attempt (a consent withdrawn while it waited).
+  virtual Status drop_pending_outbox(std::int64_t id, const std::string& reason) = 0;
+  virtual Result<std::optional<OutboxItem>> get_outbox(std::int64_t id) = 0;
+  virtual Result<std::vector<OutboxItem>> list_outbox(const OutboxQuery& query) = 0;
+  // A dead item back to pending, due at `now`, attempts reset (the caller audits the replay).
+  virtual Status replay_outbox(std::int64_t id, TimePoint now) = 0;
+  // Crash recovery at start: every in-flight item back to pending. Returns how many.
+  virtual Result<int> reset_in_flight_outbox() = 0;
+  // Delivered deliveries whose consent_ids include `consent_id` (for revocation).
+  virtual Result<std::vector<OutboxItem>> delivered_outbox_by_consent(const std::string& consent_id) = 0;
+  // The earliest next_attempt_at of `connector`'s pending items, if any.
+  virtual Result<std::optional<TimePoint>> next_outbox_due(const std::string& connector) = 0;
 
   virtual Status commit() = 0;
 };

@@ -1,0 +1,71 @@
+#include "routing/router.hpp"
+
+namespace schakel::routing {
+namespace {
+
+using store::Kind;
+
+Result<store::Entity> must_get(store::Transaction& tx, Kind kind, const std::string& id,
+                               const std::string& needed_by) {
+  auto e = tx.get(kind, id);
+  if (!e) return e.status();
+  if (!*e) {
+    return Status(ErrorCode::not_found, std::string(store::kind_name(kind)) + " " + id +
+                                            " not found" +
+                                            (needed_by.empty() ? "" : " (needed by " + needed_by + ")"));
+  }
+  return std::move(**e);
+}
+
+// The version that keys the idempotency: the document's own, else the source's, else the time.
+std::string version_of(const store::Entity& e) {
+  const auto& v = e.doc.contains("version") ? e.doc["version"] : nlohmann::json();
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_string()) return v.get<std::string>();
+  if (!e.source_version.empty()) return e.source_version;
+  return format_utc(e.updated_at);
+}
+
+}  // namespace
+
+Result<Projection> StoreProjector::project(const RouteSpec& route, const Event& event,
+                                           store::Transaction& tx) {
+  Kind kind = Kind::referral;
+  std::string part = "referral";
+  if (route.projection == "case") {
+    kind = Kind::case_;
+    part = "case";
+  } else if (route.projection == "meeting") {
+    kind = Kind::meeting;
+    part = "meeting";
+  } else if (route.projection != "referral" && route.projection != "referral_supplement") {
+    return Status(ErrorCode::invalid, "route " + route.id + ": unknown projection '" +
+                                          route.projection + "'");
+  }
+  auto entity = must_get(tx, kind, event.entity_id, "");
+  if (!entity) return entity.status();
+  const std::string what = part + " " + entity->id;
+
+  Projection p;
+  p.schema_name = "projection/" + part;
+  p.tenant = entity->tenant;
+  p.version = version_of(*entity);
+  p.document = nlohmann::json::object();
+  p.document[part] = entity->doc;
+
+  const std::string school_id = entity->doc.value("school_id", "");
+  if (!school_id.empty()) {
+    auto school = must_get(tx, Kind::school, school_id, what);
+    if (!school) return school.status();
+    p.document["school"] = school->doc;
+  }
+  if (kind != Kind::meeting) {
+    p.student_id = entity->doc.value("student_id", entity->student_id);
+    auto student = must_get(tx, Kind::student, p.student_id, what);
+    if (!student) return student.status();
+    p.document["student"] = student->doc;
+  }
+  return p;
+}
+
+}  // namespace schakel::routing
