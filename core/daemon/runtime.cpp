@@ -52,7 +52,10 @@ Result<std::unique_ptr<Runtime>> Runtime::open(boost::asio::io_context& io, sche
   std::unique_ptr<Runtime> rt(new Runtime(io, std::move(schemas), std::move(config), std::move(schema_dir)));
   SCHAKEL_TRY(rt->open_store());
   SCHAKEL_TRY(rt->open_audit());
+  SCHAKEL_TRY(rt->consent_.load(*rt->store_).with_context("cannot load the consent index"));
+  rt->importer_ = std::make_unique<RecordImporter>(*rt->store_, *rt->audit_, rt->consent_, *rt->clock_);
   rt->load_connectors();
+  SCHAKEL_TRY(rt->build_data_path());
   return rt;
 }
 
@@ -109,6 +112,9 @@ void Runtime::load_connectors() {
   options.clock = clock_.get();
   options.state = plugin_state_.get();
   options.quarantine = plugin_host::store_quarantine(*store_);
+  options.records = [this](const std::string& connector, const std::string& stream, const nlohmann::json& record) {
+    return importer_->import(connector, stream, record);
+  };
   options.on_event = [](const plugin_host::HostEvent& e) {
     const bool bad = e.kind != plugin_host::HostEvent::Kind::started && e.kind != plugin_host::HostEvent::Kind::recovered;
     log::event(bad ? spdlog::level::warn : spdlog::level::info, event_name(e.kind),
@@ -139,7 +145,41 @@ void Runtime::load_connectors() {
   }
 }
 
+Status Runtime::build_data_path() {
+  auto lookup = [this](const std::string& id) -> std::optional<routing::ConnectorInfo> {
+    auto m = host_->manifest(id);
+    if (!m) return std::nullopt;
+    routing::ConnectorInfo info;
+    info.sink = m->is_sink();
+    info.can_revoke = m->has_capability("revoke");
+    info.kind = plugin_host::kind_name(m->kind);
+    return info;
+  };
+  auto routes = routing::load_routes(config_.doc, config_.file.string(), lookup,
+                                     [this](const std::string& p) { return config_.source.mark_of(p); });
+  if (!routes.errors.empty()) {
+    std::string text;
+    for (const auto& e : routes.errors) text += "\n" + e.to_string();
+    return error(ErrorCode::invalid, "routes refused:" + text);
+  }
+  gate_ = std::make_unique<ConsentGate>(consent_, schemas_, *host_);
+  audit_sink_ = std::make_unique<AuditLogSink>(*audit_);
+  const auto delivery = config_.doc.value("delivery", nlohmann::json::object());
+  engine_ = std::make_unique<outbox::DeliveryEngine>(*store_, *clock_, *gate_, *audit_sink_,
+                                                     outbox::DeliveryOptions::from_config(delivery));
+  for (const auto& id : host_->connectors()) {
+    auto m = host_->manifest(id);
+    if (!m || !m->is_sink()) continue;
+    destinations_.push_back(std::make_unique<PluginDestination>(*host_, id, m->has_capability("revoke")));
+    engine_->add_destination(id, *destinations_.back(), outbox::DestinationLimits::from_config(delivery));
+  }
+  router_ = std::make_unique<routing::Router>(*store_, *clock_, *gate_, *audit_sink_, projector_,
+                                              std::move(routes.routes), [this] { engine_->wake(); });
+  return {};
+}
+
 void Runtime::start() {
+  if (auto st = engine_->start(); !st) log::error("delivery engine did not start", {{"error", st.message()}});
   scheduler_ = std::make_unique<Scheduler>(io_, *clock_, SchedulerOptions{});
   schedule_polls();
   scheduler_->start();
@@ -177,6 +217,7 @@ void Runtime::poll(const std::string& connector, JobDone done) {
 
 void Runtime::stop() {
   if (scheduler_) scheduler_->stop();
+  if (engine_) engine_->stop();
   checkpoint_timer_.cancel();
   if (audit_ && store_) {
     if (auto st = audit_->checkpoint_now(*store_); !st)

@@ -12,6 +12,10 @@
 #include "audit/audit_writer.hpp"
 #include "base/clock.hpp"
 #include "config/config.hpp"
+#include "daemon/pipeline.hpp"
+#include "outbox/engine.hpp"
+#include "routing/route.hpp"
+#include "routing/router.hpp"
 #include "plugin_host/plugin_host.hpp"
 #include "schedule/scheduler.hpp"
 #include "schema/schema_set.hpp"
@@ -42,6 +46,9 @@ class Runtime {
   [[nodiscard]] plugin_host::PluginHost& plugins() { return *host_; }
   [[nodiscard]] Scheduler& scheduler() { return *scheduler_; }
   [[nodiscard]] audit::AuditWriter& audit() { return *audit_; }
+  [[nodiscard]] ConsentService& consent() { return consent_; }
+  [[nodiscard]] outbox::DeliveryEngine& delivery() { return *engine_; }
+  [[nodiscard]] routing::Router& router() { return *router_; }
 
  private:
   Runtime(boost::asio::io_context& io, schema::SchemaSet schemas, config::Config config,
@@ -50,6 +57,8 @@ class Runtime {
   Status open_audit();
   void arm_checkpoint_timer();
   void load_connectors();
+  // Routes checked against the loaded connectors, the delivery engine and the router.
+  Status build_data_path();
   void schedule_polls();
   void poll(const std::string& connector, JobDone done);
 
@@ -64,6 +73,14 @@ class Runtime {
   std::unique_ptr<plugin_host::StateStore> plugin_state_;
   std::unique_ptr<plugin_host::PluginHost> host_;
   std::unique_ptr<Scheduler> scheduler_;
+  ConsentService consent_;
+  std::unique_ptr<RecordImporter> importer_;
+  std::unique_ptr<ConsentGate> gate_;
+  std::unique_ptr<AuditLogSink> audit_sink_;
+  std::vector<std::unique_ptr<PluginDestination>> destinations_;
+  std::unique_ptr<outbox::DeliveryEngine> engine_;
+  routing::StoreProjector projector_;
+  std::unique_ptr<routing::Router> router_;
 };
 
 }  // namespace schakel::daemon

@@ -72,6 +72,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   const char* state_get(schakel_host_context* ctx, const char* key);
   schakel_result state_put(const char* key, const char* value);
   int64_t now_us() const;
+  [[nodiscard]] const PluginLibrary& library() const { return *lib_; }
 
  private:
   struct InFlight {

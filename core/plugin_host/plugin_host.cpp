@@ -271,6 +271,12 @@ std::optional<ConnectorStatus> PluginHost::status(const std::string& id) const {
   return c->status();
 }
 
+std::optional<Manifest> PluginHost::manifest(const std::string& id) const {
+  auto c = find(id);
+  if (!c) return std::nullopt;
+  return c->library().manifest();
+}
+
 std::vector<std::string> PluginHost::connectors() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;

@@ -144,6 +144,8 @@ class PluginHost {
 
   [[nodiscard]] std::optional<ConnectorStatus> status(const std::string& connector) const;
   [[nodiscard]] std::vector<std::string> connectors() const;
+  // The manifest of a connector's plugin (routes are checked against it), nullopt if unknown.
+  [[nodiscard]] std::optional<Manifest> manifest(const std::string& connector) const;
   [[nodiscard]] int pool_threads() const;
 
   struct Core;

@@ -1,0 +1,234 @@
+#include "daemon/pipeline.hpp"
+
+#include "audit/entry.hpp"
+#include "consent/redaction.hpp"
+#include "log/log.hpp"
+
+namespace schakel::daemon {
+namespace {
+
+using nlohmann::json;
+
+outbox::GateOutcome outcome_of(consent::GateOutcome o) {
+  switch (o) {
+    case consent::GateOutcome::permitted: return outbox::GateOutcome::permitted;
+    case consent::GateOutcome::redacted: return outbox::GateOutcome::redacted;
+    case consent::GateOutcome::blocked: return outbox::GateOutcome::blocked;
+  }
+  return outbox::GateOutcome::blocked;
+}
+
+outbox::DeliveryResult delivery_result(const plugin_host::CallResult& r) {
+  outbox::DeliveryResult out;
+  out.message = r.message;
+  switch (r.code) {
+    case plugin_host::CallCode::ok: out.outcome = outbox::DeliveryOutcome::ok; break;
+    case plugin_host::CallCode::retry: out.outcome = outbox::DeliveryOutcome::retry; break;
+    case plugin_host::CallCode::reject: out.outcome = outbox::DeliveryOutcome::reject; break;
+    case plugin_host::CallCode::fatal: out.outcome = outbox::DeliveryOutcome::fatal; break;
+  }
+  if (r.code == plugin_host::CallCode::retry && r.retry_after.count() > 0) out.retry_after = r.retry_after;
+  if (!r.receipt_json.empty()) {
+    out.receipt = json::parse(r.receipt_json, nullptr, false);
+    if (out.receipt.is_discarded()) out.receipt = json{{"raw", r.receipt_json}};
+  }
+  return out;
+}
+
+std::optional<store::Kind> stream_kind(const std::string& stream) {
+  if (stream == "schools") return store::Kind::school;
+  if (stream == "students") return store::Kind::student;
+  if (stream == "guardians") return store::Kind::guardian;
+  if (stream == "staff") return store::Kind::staff;
+  return std::nullopt;
+}
+
+// The portal's status words (the contract) onto the referral's own (schemas/referral).
+std::optional<std::string> referral_status(const std::string& portal_status) {
+  static const std::map<std::string, std::string> k_map = {
+      {"ontvangen", "received"},  {"in_behandeling", "in_progress"},
+      {"aanvullende_informatie_gevraagd", "information_requested"},
+      {"toegekend", "granted"},   {"afgewezen", "rejected"},
+      {"ingetrokken", "withdrawn"}};
+  auto it = k_map.find(portal_status);
+  if (it == k_map.end()) return std::nullopt;
+  return it->second;
+}
+
+json decision_of(const json& besluit) {
+  json d = {{"decided_on", besluit.value("datum", "")}};
+  if (besluit.contains("arrangement")) {
+    const auto& a = besluit["arrangement"];
+    json arr = {{"kind", a.value("soort", "arrangement")}, {"start", a.value("ingangsdatum", besluit.value("datum", ""))}};
+    if (a.contains("einddatum")) arr["end"] = a["einddatum"];
+    d["arrangement"] = arr;
+  }
+  if (besluit.contains("tlv")) {
+    const auto& t = besluit["tlv"];
+    d["tlv"] = {{"category", t.value("categorie", "")}, {"end", t.value("einddatum", "")}};
+  }
+  if (besluit.contains("toelichting")) d["explanation"] = besluit["toelichting"];
+  return d;
+}
+
+}  // namespace
+
+Status ConsentService::load(store::Store& store) {
+  auto tx = store.begin(false);
+  if (!tx) return tx.status();
+  std::unique_lock lock(mu_);
+  return index_.load(**tx);
+}
+
+consent::Decision ConsentService::decide(const std::string& student_id, const consent::Recipient& recipient,
+                                         const std::string& purpose, const std::vector<std::string>& categories,
+                                         TimePoint at, const std::string& legal_basis) const {
+  std::shared_lock lock(mu_);
+  return index_.decide(student_id, recipient, purpose, categories, at, legal_basis);
+}
+
+ConsentGate::ConsentGate(const ConsentService& consent, const schema::SchemaSet& schemas,
+                         const plugin_host::PluginHost& host)
+    : consent_(consent), schemas_(schemas), host_(host) {}
+
+std::vector<schema::CategoryPath> ConsentGate::paths_for(const std::string& schema_name, const json& doc) const {
+  if (schema_name.rfind("projection/", 0) != 0) return schemas_.categories(schema_name);
+  std::vector<schema::CategoryPath> out;
+  for (const auto& [member, _] : doc.items()) {
+    if (!schemas_.has(member)) continue;
+    for (const auto& p : schemas_.categories(member)) out.push_back({"/" + member + p.pointer, p.category});
+  }
+  return out;
+}
+
+const std::vector<std::string>& ConsentGate::required_for(const std::string& connector) {
+  std::lock_guard lock(mu_);
+  auto it = required_.find(connector);
+  if (it != required_.end()) return it->second;
+  std::vector<std::string> req;
+  if (auto m = host_.manifest(connector); m && m->document_schema)
+    req = consent::required_pointers(*m->document_schema, &schemas_);
+  return required_.emplace(connector, std::move(req)).first->second;
+}
+
+Result<outbox::GateResult> ConsentGate::decide(const outbox::RouteSpec& route, const std::string&,
+                                               const std::string& student_id, const std::string& schema_name,
+                                               const json& doc, TimePoint at) {
+  const auto paths = paths_for(schema_name, doc);
+  const auto present = consent::categories_present(doc, paths);
+  const consent::Recipient recipient{route.recipient.organisation, route.recipient.role, route.recipient.name, ""};
+  const auto decision = consent_.decide(student_id, recipient, route.purpose, present, at, route.legal_basis);
+  const auto policy = route.denied == outbox::DeniedPolicy::redact ? consent::RoutePolicy::redact : consent::RoutePolicy::block;
+  auto gated = consent::apply_gate(doc, paths, decision, policy, required_for(route.connector));
+  outbox::GateResult out;
+  out.outcome = outcome_of(gated.outcome);
+  out.document = std::move(gated.document);
+  if (out.outcome != outbox::GateOutcome::blocked) out.categories = consent::categories_present(out.document, paths);
+  out.denied = std::move(gated.denied_categories);
+  out.consent_ids = std::move(gated.consent_ids);
+  out.reasons = std::move(gated.reasons);
+  return out;
+}
+
+Status AuditLogSink::append(store::Transaction& tx, const outbox::AuditEvent& e) {
+  audit::AuditEvent a;
+  a.tenant = e.tenant.empty() ? "instance" : e.tenant;
+  a.action = e.action;
+  a.outcome = e.outcome;
+  a.actor = e.actor.empty() ? "system" : e.actor;
+  a.actor_role = e.actor_role.empty() ? (e.connector.empty() ? "system" : "connector") : e.actor_role;
+  a.on_behalf_of = e.on_behalf_of;
+  a.student_id = e.student_id;
+  if (e.recipient.is_object() && !e.recipient.empty())
+    a.recipient = audit::encode_recipient({e.recipient.value("organisation", ""), e.recipient.value("role", ""),
+                                           e.recipient.value("name", "")});
+  a.purpose = e.purpose;
+  a.processing_activity = e.processing_activity;
+  a.categories = e.categories;
+  a.consent_ids = e.consent_ids;
+  a.payload_sha256 = e.payload_sha256;
+  a.trace_id = e.trace_id;
+  a.reason = e.reason;
+  if (!e.connector.empty()) {
+    // Which connector and attempt belong to the delivery's story; the reason carries them.
+    a.reason += (a.reason.empty() ? "" : "; ") + std::string("connector ") + e.connector +
+                (e.attempt > 0 ? ", attempt " + std::to_string(e.attempt) : "") +
+                (e.outbox_id > 0 ? ", outbox " + std::to_string(e.outbox_id) : "");
+  }
+  return writer_.append(tx, a).status();
+}
+
+outbox::DeliveryResult PluginDestination::deliver(const std::string& bytes, const std::string& key) {
+  return delivery_result(host_.deliver(connector_, bytes, key).get());
+}
+
+outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std::string& reason, const std::string&) {
+  return delivery_result(host_.revoke(connector_, receipt.dump(), reason).get());
+}
+
+Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
+  if (stream == "referral_status") return import_referral_status(connector, record);
+  if (stream_kind(stream)) return import_entity(connector, stream, record);
+  return {};  // other streams (e.g. rejected rows) are reported by their plugin, not stored
+}
+
+Status RecordImporter::import_entity(const std::string& connector, const std::string& stream, const json& env) {
+  const auto kind = *stream_kind(stream);
+  const json& doc = env.contains("record") ? env["record"] : env;
+  store::Entity e;
+  e.kind = kind;
+  e.connector = connector;
+  e.source_key = env.value("source_key", doc.value("id", ""));
+  e.source_version = env.value("source_version", "");
+  e.active = env.value("active", true);
+  e.id = doc.value("id", connector + ":" + e.source_key);
+  e.tenant = doc.value("school_id", "");
+  e.doc = doc;
+  e.updated_at = clock_.now();
+  if (kind == store::Kind::guardian && doc.contains("children") && !doc["children"].empty())
+    e.student_id = doc["children"][0].value("student_id", "");
+  Status st = store_.write([&](store::Transaction& tx) { return tx.upsert(e).status(); });
+  if (!st) return st;
+  // The index follows what is durable.
+  if (kind == store::Kind::student) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_student(doc); });
+  if (kind == store::Kind::guardian) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_guardian(doc); });
+  return {};
+}
+
+Status RecordImporter::import_referral_status(const std::string& connector, const json& s) {
+  const std::string referral_id = s.value("referentie", "");
+  const std::string portal_id = s.value("id", s.value("portal_id", ""));
+  const auto status = referral_status(s.value("status", ""));
+  if (referral_id.empty() || !status)
+    return error(ErrorCode::invalid, "referral_status record without referentie or with an unknown status");
+  return store_.write([&](store::Transaction& tx) -> Status {
+    auto found = tx.get(store::Kind::referral, referral_id);
+    if (!found) return found.status();
+    if (!found.value()) return error(ErrorCode::not_found, "referral " + referral_id + " is not known here");
+    store::Entity e = **found;
+    const std::string changed = s.value("gewijzigd_op", "");
+    // The same change may come twice; an older one never overwrites a newer.
+    if (!changed.empty() && e.doc.value("status_changed_at", "") >= changed) return Status{};
+    e.doc["status"] = *status;
+    if (!portal_id.empty()) e.doc["portal_id"] = portal_id;
+    if (!changed.empty()) e.doc["status_changed_at"] = changed;
+    if (s.contains("toelichting")) e.doc["status_explanation"] = s["toelichting"];
+    if (s.contains("besluit")) e.doc["decision"] = decision_of(s["besluit"]);
+    e.updated_at = clock_.now();
+    SCHAKEL_TRY(tx.put(e));
+    audit::AuditEvent a;
+    a.tenant = e.tenant.empty() ? "instance" : e.tenant;
+    a.action = "import";
+    a.outcome = "ok";
+    a.actor = connector;
+    a.actor_role = "connector";
+    a.student_id = e.student_id;
+    a.purpose = "swv_request";
+    a.categories = s.contains("besluit") ? std::vector<std::string>{"education"} : std::vector<std::string>{};
+    a.payload = s.dump();
+    a.reason = "referral " + referral_id + " status " + *status;
+    return audit_.append(tx, a).status();
+  });
+}
+
+}  // namespace schakel::daemon

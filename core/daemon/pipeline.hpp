@@ -1,0 +1,100 @@
+#pragma once
+// The data path's real parts behind the outbox's seams: the consent gate (core/consent) as
+// outbox::Gate, the audit log (core/audit) as outbox::AuditSink, a sink plugin behind the plugin
+// host as outbox::Destination, and the import of records that source plugins emit.
+#include <map>
+#include <memory>
+#include <shared_mutex>
+
+#include "audit/audit_writer.hpp"
+#include "consent/consent_index.hpp"
+#include "outbox/seams.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "schema/schema_set.hpp"
+
+namespace schakel::daemon {
+
+// The consent index with the lock that lets decisions run concurrently with changes.
+class ConsentService {
+ public:
+  Status load(store::Store& store);
+  [[nodiscard]] consent::Decision decide(const std::string& student_id, const consent::Recipient& recipient,
+                                         const std::string& purpose, const std::vector<std::string>& categories,
+                                         TimePoint at, const std::string& legal_basis) const;
+  // Runs `change` with the index held exclusively (record, withdraw, apply_student, ...).
+  template <typename F>
+  auto change(F&& f) {
+    std::unique_lock lock(mu_);
+    return f(index_);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  consent::ConsentIndex index_;
+};
+
+class ConsentGate final : public outbox::Gate {
+ public:
+  ConsentGate(const ConsentService& consent, const schema::SchemaSet& schemas, const plugin_host::PluginHost& host);
+  Result<outbox::GateResult> decide(const outbox::RouteSpec& route, const std::string& tenant,
+                                    const std::string& student_id, const std::string& schema_name,
+                                    const nlohmann::json& doc, TimePoint at) override;
+
+ private:
+  // The category paths of a document of `schema_name`; a projection ("projection/<kind>") holds
+  // one member per part, each named by its schema.
+  std::vector<schema::CategoryPath> paths_for(const std::string& schema_name, const nlohmann::json& doc) const;
+  const std::vector<std::string>& required_for(const std::string& connector);
+
+  const ConsentService& consent_;
+  const schema::SchemaSet& schemas_;
+  const plugin_host::PluginHost& host_;
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::string>> required_;  // per connector, from its manifest
+};
+
+class AuditLogSink final : public outbox::AuditSink {
+ public:
+  explicit AuditLogSink(audit::AuditWriter& writer) : writer_(writer) {}
+  Status append(store::Transaction& tx, const outbox::AuditEvent& event) override;
+
+ private:
+  audit::AuditWriter& writer_;
+};
+
+class PluginDestination final : public outbox::Destination {
+ public:
+  PluginDestination(plugin_host::PluginHost& host, std::string connector, bool can_revoke)
+      : host_(host), connector_(std::move(connector)), can_revoke_(can_revoke) {}
+  outbox::DeliveryResult deliver(const std::string& bytes, const std::string& key) override;
+  outbox::DeliveryResult revoke(const nlohmann::json& receipt, const std::string& reason,
+                                const std::string& key) override;
+  [[nodiscard]] bool can_revoke() const override { return can_revoke_; }
+
+ private:
+  plugin_host::PluginHost& host_;
+  std::string connector_;
+  bool can_revoke_;
+};
+
+// Stores what source plugins emit. Entity streams ("schools", "students", "guardians", "staff")
+// carry {source_key, source_version, source, active, record}; they are upserted by (connector,
+// source key) so an older version never replaces a newer one. The stream "referral_status"
+// carries the SWV portal's status changes; they update the referral and are audited as an import.
+class RecordImporter {
+ public:
+  RecordImporter(store::Store& store, audit::AuditWriter& audit, ConsentService& consent, const Clock& clock)
+      : store_(store), audit_(audit), consent_(consent), clock_(clock) {}
+  Status import(const std::string& connector, const std::string& stream, const nlohmann::json& record);
+
+ private:
+  Status import_entity(const std::string& connector, const std::string& stream, const nlohmann::json& envelope);
+  Status import_referral_status(const std::string& connector, const nlohmann::json& status);
+
+  store::Store& store_;
+  audit::AuditWriter& audit_;
+  ConsentService& consent_;
+  const Clock& clock_;
+};
+
+}  // namespace schakel::daemon
