@@ -192,7 +192,8 @@ Status PluginHost::add_connector(const ConnectorConfig& config) {
   if (!schemas) return schemas.status().with_context(where);
   for (const auto& [stream, spec] : lib->manifest().streams)
     SCHAKEL_TRY(schemas->add("stream." + stream, spec.schema).with_context(where));
-  if (auto st = validate_settings(*schemas, "config", lib->manifest().config_schema, config.settings); !st)
+  // Not "config": schemas/config.schema.json (the daemon's own config) already has that name.
+  if (auto st = validate_settings(*schemas, "connector.settings", lib->manifest().config_schema, config.settings); !st)
     return error(st.code(), where + " (plugin " + config.plugin.string() + "): invalid settings:\n" + st.message());
 
   auto connector = std::make_shared<Connector>(core_, config.id, lib, std::move(*schemas), config.settings.dump());

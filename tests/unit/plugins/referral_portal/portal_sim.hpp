@@ -82,7 +82,8 @@ class PortalSim {
   // What the API port received, oldest first, token requests left out.
   std::vector<nlohmann::json> api_requests() {
     std::vector<nlohmann::json> out;
-    for (auto& r : get("/requests")["requests"]) {
+    const nlohmann::json all = get("/requests");  // named: a temporary would die before the loop
+    for (const auto& r : all["requests"]) {
       if (r["path"] != "/oauth/token") out.push_back(r);
     }
     return out;

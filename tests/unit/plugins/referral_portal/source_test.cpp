@@ -80,7 +80,7 @@ TEST_F(PortalSource, RepeatedChangesAreEmittedAsReceivedAndNoneIsLost) {
   ASSERT_EQ(host_->poll("portal").get().code, CallCode::ok);
   const auto recs = records();
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& r : recs) seen.insert({r["portal_id"], r["status"]});
+  for (const auto& r : recs) seen.emplace(r["portal_id"].get<std::string>(), r["status"].get<std::string>());
   EXPECT_EQ(seen.size(), 10U);  // every creation and every change
   EXPECT_GT(recs.size(), 10U);  // some more than once, as the contract allows
   EXPECT_GT(sim_->get("/counters")["faults_injected"].value("duplicate_change", 0), 0);
