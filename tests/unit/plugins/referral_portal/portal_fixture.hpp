@@ -84,6 +84,8 @@ class PortalTest : public ::testing::Test {
     o.state = state_.get();
     o.records = [this](const std::string&, const std::string& stream, const json& record) {
       std::lock_guard lock(mu_);
+      if (records_fail_after_ && records_.size() >= *records_fail_after_)
+        return error(ErrorCode::unavailable, "store unavailable (test)");
       records_.push_back({stream, record});
       return Status::ok();
     };
@@ -146,6 +148,7 @@ class PortalTest : public ::testing::Test {
   std::unique_ptr<plugin_host::PluginHost> host_;
   std::mutex mu_;
   std::vector<std::pair<std::string, json>> records_;
+  std::optional<std::size_t> records_fail_after_;  // the record sink fails once it holds this many
   std::vector<std::string> logs_;
 };
 

@@ -112,6 +112,32 @@ TEST_F(PortalSource, OutageWhilePagingKeepsTheCursorAtTheLastEmittedPage) {
   EXPECT_EQ(recs[1]["referentie"], "ref-b");
 }
 
+TEST_F(PortalSource, RecordNotStoredStopsThePollAndTheCursorStaysBeforeItsPage) {
+  ASSERT_TRUE(add(with("page_limit", 2)));
+  for (const char* id : {"ref-a", "ref-b", "ref-c"}) submit(id);
+  {
+    std::lock_guard lock(mu_);
+    records_fail_after_ = 2;  // the first page (2 records) is stored, the second page's record is not
+  }
+  CallResult r = host_->poll("portal").get();
+  EXPECT_EQ(r.code, CallCode::retry);
+  EXPECT_NE(r.message.find("was not stored; the cursor stays before it"), std::string::npos) << r.message;
+  const auto after_first_page = state_->get("portal", "cursor");
+  ASSERT_TRUE(after_first_page && after_first_page->has_value());
+  {
+    std::lock_guard lock(mu_);
+    records_fail_after_.reset();
+  }
+  r = host_->poll("portal").get();
+  ASSERT_EQ(r.code, CallCode::ok) << r.message;
+  const auto recs = records();
+  ASSERT_EQ(recs.size(), 3U);  // the failed page read again from the first page's cursor; nothing lost
+  EXPECT_EQ(recs[2]["referentie"], "ref-c");
+  const auto pages = wijzigingen_requests();
+  ASSERT_EQ(pages.size(), 3U);
+  EXPECT_EQ(pages[1]["path"], pages[2]["path"]);  // the same cursor twice
+}
+
 TEST_F(PortalSource, CheckProvesCredentialsTrustAndReachability) {
   ASSERT_TRUE(add());
   CallResult r = host_->check("portal").get();
@@ -150,6 +176,9 @@ TEST_F(PortalSource, SettingsAreCheckedAgainstTheConfigSchema) {
   st = add(with("page_limit", 501), "p3");
   ASSERT_FALSE(st);
   EXPECT_NE(st.message().find("page_limit"), std::string::npos) << st.message();
+  st = add(with("base_url", sim_->base_url() + "/?tenant=1"), "p4");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.message().find("base_url"), std::string::npos) << st.message();
   // Plain http only on loopback: elsewhere the plugin refuses to start.
   ASSERT_TRUE(add(with("base_url", "http://portal.example.org"), "plain"));
   const CallResult r = host_->check("plain").get();
