@@ -76,6 +76,7 @@ class ApiHandler(JsonHandler):
         state = self.server.state
         started = time.monotonic()
         self.client_id, self.body, self.fault, self.latency = None, b"", None, 0
+        self.recorded = False
         status, note = None, ""
         path, _, query = self.path.partition("?")
         try:
@@ -117,9 +118,13 @@ class ApiHandler(JsonHandler):
                 note = f"fault=drop_after (would send {r.status})"
                 status = None
             else:
+                # Recorded before the answer leaves, so a client that got its answer can read
+                # the request back from the control port at once.
+                self.record(state, path, status)
                 self.send_bytes(r.status, r.body, r.headers)
         finally:
-            self.record(state, path, status)
+            if not self.recorded:
+                self.record(state, path, status)
             self.log_request_line("api", status, self.client_id, started, note)
 
     def injected(self, fault):
@@ -131,6 +136,7 @@ class ApiHandler(JsonHandler):
         return fout(s, code[s], text[s], headers=headers)
 
     def record(self, state, path, status):
+        self.recorded = True
         headers = {}
         for k, v in self.headers.items():
             if k.lower() != "authorization":
