@@ -82,6 +82,21 @@ class MemoryTransaction final : public store::Transaction {
   Result<std::vector<store::QuarantineRow>> quarantined(const std::string&, int) override {
     return std::vector<store::QuarantineRow>{};
   }
+  // The consent tests never touch the outbox: these say so if one ever does.
+  static Status no_outbox() { return error(ErrorCode::internal, "memory store: no outbox"); }
+  Result<store::EnqueueOutcome> enqueue_outbox(const store::OutboxItem&) override { return no_outbox(); }
+  Result<std::vector<store::OutboxItem>> lease_outbox(const std::string&, TimePoint, int) override { return no_outbox(); }
+  Status mark_outbox_delivered(std::int64_t, const std::string&, TimePoint) override { return no_outbox(); }
+  Status reschedule_outbox(std::int64_t, TimePoint, const std::string&) override { return no_outbox(); }
+  Status mark_outbox_dead(std::int64_t, const std::string&, bool) override { return no_outbox(); }
+  Status mark_outbox_dropped(std::int64_t, const std::string&) override { return no_outbox(); }
+  Status drop_pending_outbox(std::int64_t, const std::string&) override { return no_outbox(); }
+  Result<std::optional<store::OutboxItem>> get_outbox(std::int64_t) override { return no_outbox(); }
+  Result<std::vector<store::OutboxItem>> list_outbox(const store::OutboxQuery&) override { return no_outbox(); }
+  Status replay_outbox(std::int64_t, TimePoint) override { return no_outbox(); }
+  Result<int> reset_in_flight_outbox() override { return no_outbox(); }
+  Result<std::vector<store::OutboxItem>> delivered_outbox_by_consent(const std::string&) override { return no_outbox(); }
+  Result<std::optional<TimePoint>> next_outbox_due(const std::string&) override { return no_outbox(); }
   Status commit() override {
     data_ = work_;
     return {};
