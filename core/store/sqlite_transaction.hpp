@@ -55,6 +55,11 @@ class SqliteTransaction final : public Transaction {
   Status quarantine(QuarantineRow& row) override;
   Result<std::vector<QuarantineRow>> quarantined(const std::string& connector, int limit) override;
 
+  Status insert_api_token(const ApiTokenRow& row) override;
+  Result<std::optional<ApiTokenRow>> api_token(const std::string& id) override;
+  Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) override;
+  Status revoke_api_token(const std::string& id, TimePoint at) override;
+
   Status commit() override;
 
   // Ends a nested transaction: later calls through a kept reference fail instead of writing
@@ -68,6 +73,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<AuditRow>> read_audit(const std::string& where, const std::vector<Param>& params,
                                            const std::string& order, int limit);
   void end();
+  Result<std::optional<ApiTokenRow>> read_api_token(const char* column, const std::string& value);
 
   Db& db_;
   Mode mode_;

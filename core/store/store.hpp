@@ -95,6 +95,19 @@ struct QuarantineRow {
   TimePoint time{};
 };
 
+// An admin API bearer token as stored: the SHA-256 of the secret, never the secret itself.
+struct ApiTokenRow {
+  std::string id;
+  std::string token_sha256;          // lower-case hex
+  std::string role;                  // admin, staff, privacy_officer, operator
+  std::vector<std::string> schools;  // BRIN codes the token may see
+  TimePoint created_at{};
+  TimePoint expires_at{};
+  std::optional<TimePoint> revoked_at;
+  std::string created_by;  // id of the token that created it, or "cli"
+  std::string label;
+};
+
 // A unit of work. Reads see the transaction's own writes. Destroying an uncommitted transaction
 // rolls it back.
 class Transaction {
@@ -126,6 +139,13 @@ class Transaction {
 
   virtual Status quarantine(QuarantineRow& row) = 0;  // sets row.id
   virtual Result<std::vector<QuarantineRow>> quarantined(const std::string& connector, int limit) = 0;
+
+  // Admin API tokens. insert fails with conflict when the id or the hash exists; revoke with
+  // not_found when the id is unknown (revoking twice keeps the first time).
+  virtual Status insert_api_token(const ApiTokenRow& row) = 0;
+  virtual Result<std::optional<ApiTokenRow>> api_token(const std::string& id) = 0;
+  virtual Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) = 0;
+  virtual Status revoke_api_token(const std::string& id, TimePoint at) = 0;
 
   virtual Status commit() = 0;
 };
