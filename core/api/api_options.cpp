@@ -58,6 +58,7 @@ Result<ApiOptions> api_options_from_config(const config::Config& config, const C
   o.read_timeout = std::chrono::milliseconds(api.value("read_timeout_ms", o.read_timeout.count()));
   o.idle_timeout = std::chrono::milliseconds(api.value("idle_timeout_ms", o.idle_timeout.count()));
   o.write_timeout = std::chrono::milliseconds(api.value("write_timeout_ms", o.write_timeout.count()));
+  o.handshake_timeout = std::chrono::milliseconds(api.value("handshake_timeout_ms", o.handshake_timeout.count()));
   o.max_connections_per_client = api.value("max_connections_per_client", o.max_connections_per_client);
 
   const nlohmann::json tls = api.value("tls", nlohmann::json::object());

@@ -28,6 +28,7 @@ struct ApiOptions {
   std::chrono::milliseconds read_timeout{10'000};   // from the first byte to the whole request
   std::chrono::milliseconds idle_timeout{60'000};   // waiting for the next request
   std::chrono::milliseconds write_timeout{10'000};
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
   int max_connections_per_client = 32;  // per client IP address
   int handler_threads = 2;              // blocking work (SQLite) runs off the I/O threads
 };

@@ -1,6 +1,7 @@
 // One connection: optional TLS handshake, then requests read with limits and timeouts, handled
 // on the blocking pool, answered on the connection's strand.
 #include <algorithm>
+#include <array>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -74,6 +75,23 @@ asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, const 
   co_return !ec;
 }
 
+// After refusing a request whose body is still arriving, reads and discards for a bounded time:
+// closing a socket with unread data sends a reset, which can destroy the refusal in flight.
+template <class Stream>
+asio::awaitable<void> drain(ApiServer::State& s, Stream& stream) {
+  std::array<char, 8192> scratch{};
+  std::size_t total = 0;
+  // Our side is done: the client sees the end of the response at once.
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  beast::get_lowest_layer(stream).expires_after(std::min(s.options.read_timeout, std::chrono::milliseconds(2000)));
+  while (total < 4 * s.options.body_limit_bytes + 65536) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), k_tuple);
+    if (ec) co_return;
+    total += n;
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, SessionHandle& handle,
                                      const std::string& ip) {
@@ -88,7 +106,9 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
       // Between requests the idle timeout applies; once bytes arrive, the read timeout.
       handle.idle = true;
       beast::get_lowest_layer(stream).expires_after(s.options.idle_timeout);
-      auto [read_ec, n] = co_await http::async_read_some(stream, buffer, parser, k_tuple);
+      // A plain read, not the parser's: that would keep reading a partial head under this timeout.
+      auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(8192), k_tuple);
+      buffer.commit(n);
       handle.idle = false;
       ec = read_ec;
     }
@@ -105,7 +125,7 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
             .counter("schakel_api_requests_total", "API requests by route and status",
                      {{"method", ""}, {"route", "unread"}, {"status", std::to_string(refusal->status)}})
             .inc();
-        (void)co_await write_response(s, stream, *refusal, 11, false);
+        if (co_await write_response(s, stream, *refusal, 11, false)) co_await drain(s, stream);
       }
       co_return;
     }
@@ -138,7 +158,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ApiServer::State> state, tcp::
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *s.tls);
   handle->close = [&stream] { beast::get_lowest_layer(stream).close(); };
-  beast::get_lowest_layer(stream).expires_after(s.options.read_timeout);
+  beast::get_lowest_layer(stream).expires_after(s.options.handshake_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, k_tuple);
   if (ec) {
     s.handshake_failures.inc();

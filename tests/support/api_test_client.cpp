@@ -65,7 +65,9 @@ void with_connection(const ClientOptions& o, std::string& error, Fn fn, std::str
           co_return;
         }
         beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *ctx);
-        SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+        // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+        static char sni_name[] = "localhost";
+        SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, sni_name);
         if (!o.ca_file.empty()) SSL_set1_host(stream.native_handle(), "localhost");
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
         if (hec) {

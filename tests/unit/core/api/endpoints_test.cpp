@@ -21,7 +21,8 @@ class Endpoints : public ::testing::Test {
 };
 
 bool has_problem(const ApiResponse& r, const std::string& pointer) {
-  for (const auto& p : body_of(r)["problems"]) {
+  const auto body = body_of(r);
+  for (const auto& p : body["problems"]) {
     if (p.value("pointer", "") == pointer) return true;
   }
   return false;
@@ -109,7 +110,7 @@ TEST_F(Endpoints, StudentCreateValidatesAgainstTheSchema) {
 }
 
 TEST_F(Endpoints, BadIdsAreRefusedWithTheirPlace) {
-  for (const std::string target : {"/v1/students/..", "/v1/students/%2e%2e", "/v1/students/a%2f..%2fb",
+  for (const std::string& target : std::vector<std::string>{"/v1/students/..", "/v1/students/%2e%2e", "/v1/students/a%2f..%2fb",
                                    "/v1/students/" + std::string(129, 'a'), "/v1/students/a%20b"}) {
     const auto res = service.handle(request("GET", target, staff));
     EXPECT_EQ(res.status, 400) << target;

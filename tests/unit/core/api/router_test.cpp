@@ -40,7 +40,7 @@ TEST(Router, RefusesDuplicateAndMalformedRoutes) {
 TEST(Router, BadIdsAndTraversalAreNamed) {
   Router r;
   r.add(route("GET", "/v1/students/{id}"));
-  for (const std::string path : {"/v1/students/..", "/v1/students/%2e%2e", "/v1/students/a%2fb",
+  for (const std::string& path : std::vector<std::string>{"/v1/students/..", "/v1/students/%2e%2e", "/v1/students/a%2fb",
                                  "/v1/students/%zz", "/v1/students/a%00"}) {
     const auto m = r.match("GET", path);
     ASSERT_TRUE(m.bad_param) << path;

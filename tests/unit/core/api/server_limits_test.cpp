@@ -4,6 +4,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include "server_test_env.hpp"
 
@@ -35,7 +36,8 @@ TEST_P(ServerLimits, BadBodiesGetClearErrors) {
   const auto wrong = http_request(c, "POST", "/v1/students", staff, doc.dump());
   EXPECT_EQ(wrong.status, 422);
   std::set<std::string> pointers;
-  for (const auto& p : wrong.json()["problems"]) pointers.insert(p["pointer"].get<std::string>());
+  const auto wrong_body = wrong.json();
+  for (const auto& p : wrong_body["problems"]) pointers.insert(p["pointer"].get<std::string>());
   EXPECT_TRUE(pointers.count("/birth_date")) << wrong.body;
   EXPECT_TRUE(pointers.count("/hobby")) << wrong.body;
 
@@ -73,7 +75,7 @@ TEST_P(ServerLimits, SlowClientHitsTheReadTimeout) {
 }
 
 INSTANTIATE_TEST_SUITE_P(PlainAndTls, ServerLimits, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? std::string("tls") : std::string("plain"); });
+                         [](const auto& param_info) { return param_info.param ? std::string("tls") : std::string("plain"); });
 
 TEST(ServerConnections, TooManyFromOneClientAreClosed) {
   ServerEnv s(false, [](ApiOptions& o) { o.max_connections_per_client = 2; });
