@@ -120,12 +120,28 @@ ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;
 CREATE INDEX outbox_lease ON outbox (connector, state, next_attempt_at);
 )sql";
 
+// Admin API bearer tokens (core/api): only the SHA-256 of each secret is kept.
+constexpr const char* k_v3 = R"sql(
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'privacy_officer', 'operator')),
+  schools TEXT NOT NULL,  -- JSON array of BRIN codes
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  created_by TEXT NOT NULL,
+  label TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, k_v1},
       {2, k_v2},
+      {3, k_v3},
   };
   return all;
 }

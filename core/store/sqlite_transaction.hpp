@@ -70,6 +70,10 @@ class SqliteTransaction final : public Transaction {
   Result<int> reset_in_flight_outbox() override;
   Result<std::vector<OutboxItem>> delivered_outbox_by_consent(const std::string& consent_id) override;
   Result<std::optional<TimePoint>> next_outbox_due(const std::string& connector) override;
+  Status insert_api_token(const ApiTokenRow& row) override;
+  Result<std::optional<ApiTokenRow>> api_token(const std::string& id) override;
+  Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) override;
+  Status revoke_api_token(const std::string& id, TimePoint at) override;
 
   Status commit() override;
 
@@ -87,6 +91,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<OutboxItem>> read_outbox(const std::string& sql, const std::vector<Param>& params);
   Status change_outbox(const std::string& sql, const std::vector<Param>& params, std::int64_t id,
                        const char* doing);
+  Result<std::optional<ApiTokenRow>> read_api_token(const char* column, const std::string& value);
 
   Db& db_;
   Mode mode_;

@@ -138,6 +138,17 @@ struct OutboxQuery {
 struct EnqueueOutcome {
   OutboxItem item;     // the stored row (the earlier one when the key was already queued)
   bool inserted = false;
+// An admin API bearer token as stored: the SHA-256 of the secret, never the secret itself.
+struct ApiTokenRow {
+  std::string id;
+  std::string token_sha256;          // lower-case hex
+  std::string role;                  // admin, staff, privacy_officer, operator
+  std::vector<std::string> schools;  // BRIN codes the token may see
+  TimePoint created_at{};
+  TimePoint expires_at{};
+  std::optional<TimePoint> revoked_at;
+  std::string created_by;  // id of the token that created it, or "cli"
+  std::string label;
 };
 
 // A unit of work. Reads see the transaction's own writes. Destroying an uncommitted transaction
@@ -198,6 +209,12 @@ class Transaction {
   virtual Result<std::vector<OutboxItem>> delivered_outbox_by_consent(const std::string& consent_id) = 0;
   // The earliest next_attempt_at of `connector`'s pending items, if any.
   virtual Result<std::optional<TimePoint>> next_outbox_due(const std::string& connector) = 0;
+  // Admin API tokens. insert fails with conflict when the id or the hash exists; revoke with
+  // not_found when the id is unknown (revoking twice keeps the first time).
+  virtual Status insert_api_token(const ApiTokenRow& row) = 0;
+  virtual Result<std::optional<ApiTokenRow>> api_token(const std::string& id) = 0;
+  virtual Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) = 0;
+  virtual Status revoke_api_token(const std::string& id, TimePoint at) = 0;
 
   virtual Status commit() = 0;
 };

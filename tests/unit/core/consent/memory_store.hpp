@@ -82,7 +82,7 @@ class MemoryTransaction final : public store::Transaction {
   Result<std::vector<store::QuarantineRow>> quarantined(const std::string&, int) override {
     return std::vector<store::QuarantineRow>{};
   }
-  // The consent tests never touch the outbox: these say so if one ever does.
+  // The consent tests never touch the outbox or tokens: these say so if one ever does.
   static Status no_outbox() { return error(ErrorCode::internal, "memory store: no outbox"); }
   Result<store::EnqueueOutcome> enqueue_outbox(const store::OutboxItem&) override { return no_outbox(); }
   Result<std::vector<store::OutboxItem>> lease_outbox(const std::string&, TimePoint, int) override { return no_outbox(); }
@@ -97,6 +97,10 @@ class MemoryTransaction final : public store::Transaction {
   Result<int> reset_in_flight_outbox() override { return no_outbox(); }
   Result<std::vector<store::OutboxItem>> delivered_outbox_by_consent(const std::string&) override { return no_outbox(); }
   Result<std::optional<TimePoint>> next_outbox_due(const std::string&) override { return no_outbox(); }
+  Status insert_api_token(const store::ApiTokenRow&) override { return no_outbox(); }
+  Result<std::optional<store::ApiTokenRow>> api_token(const std::string&) override { return no_outbox(); }
+  Result<std::optional<store::ApiTokenRow>> api_token_by_hash(const std::string&) override { return no_outbox(); }
+  Status revoke_api_token(const std::string&, TimePoint) override { return no_outbox(); }
   Status commit() override {
     data_ = work_;
     return {};

@@ -1,0 +1,172 @@
+#include "api/api_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/endpoints.hpp"
+#include "api/server_state.hpp"
+#include "api/tls.hpp"
+#include "log/log.hpp"
+
+namespace schakel::api {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+ApiServer::State::State(asio::io_context& io_, ApiOptions options_, store::Store& store, schema::SchemaSet& schemas,
+                        const Clock& clock)
+    : io(io_),
+      options(std::move(options_)),
+      service(store, schemas, clock),
+      pool(static_cast<std::size_t>(std::max(1, options.handler_threads))),
+      accept_strand(asio::make_strand(io_)),
+      acceptor(accept_strand),
+      deadline_timer(accept_strand),
+      rejected(service.metrics().counter("schakel_api_connections_rejected_total",
+                                         "connections refused because the client had too many open")),
+      handshake_failures(service.metrics().counter("schakel_api_tls_handshake_failures_total",
+                                                   "TLS handshakes that failed (old protocol, weak cipher, no TLS)")),
+      timeouts(service.metrics().counter("schakel_api_timeouts_total", "connections closed by a read or idle timeout")) {}
+
+ApiServer::State::~State() { pool.join(); }
+
+bool ApiServer::State::admit(const std::string& ip, const std::shared_ptr<SessionHandle>& handle) {
+  std::lock_guard lock(mu);
+  int& count = per_client[ip];
+  if (count >= options.max_connections_per_client) {
+    if (count == 0) per_client.erase(ip);
+    return false;
+  }
+  ++count;
+  sessions[handle.get()] = handle;
+  return true;
+}
+
+void ApiServer::State::end_session(const std::string& ip, const std::shared_ptr<SessionHandle>& handle) {
+  std::lock_guard lock(mu);
+  if (auto it = per_client.find(ip); it != per_client.end() && --it->second <= 0) per_client.erase(it);
+  sessions.erase(handle.get());
+  if (stopping && sessions.empty()) {
+    asio::post(accept_strand, [self = shared_from_this()] { self->deadline_timer.cancel(); });
+  }
+}
+
+void ApiServer::State::close_sessions(bool idle_only) {
+  std::lock_guard lock(mu);
+  for (const auto& [raw, handle] : sessions) {
+    asio::post(handle->executor, [handle, idle_only] {
+      if (handle->close && (!idle_only || handle->idle)) handle->close();
+    });
+  }
+}
+
+void ApiServer::State::stop(std::chrono::milliseconds deadline) {
+  if (stopping.exchange(true)) return;
+  if (!started) return;  // nothing listens and nothing runs
+  asio::post(accept_strand, [self = shared_from_this(), deadline] {
+    boost::system::error_code ec;
+    self->acceptor.close(ec);
+    self->close_sessions(true);
+    bool none_left = false;
+    {
+      std::lock_guard lock(self->mu);
+      none_left = self->sessions.empty();
+    }
+    if (none_left) return;
+    self->deadline_timer.expires_after(deadline);
+    self->deadline_timer.async_wait([self](boost::system::error_code wait_ec) {
+      if (wait_ec) return;  // cancelled: every connection ended in time
+      log::warn("api: shutdown deadline passed; closing the remaining connections");
+      self->close_sessions(false);
+    });
+  });
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<ApiServer::State> s) {
+  for (;;) {
+    auto [ec, socket] = co_await s->acceptor.async_accept(asio::any_io_executor(asio::make_strand(s->io)),
+                                                          asio::as_tuple(asio::use_awaitable));
+    if (s->stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // E.g. out of file descriptors: wait a moment rather than spin.
+      log::warn("api: accept failed", {{"error", ec.message()}});
+      asio::steady_timer pause(s->accept_strand, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    boost::system::error_code ep_ec;
+    const auto remote = socket.remote_endpoint(ep_ec);
+    if (ep_ec) continue;
+    const std::string ip = remote.address().to_string();
+    auto handle = std::make_shared<SessionHandle>();
+    handle->executor = socket.get_executor();
+    if (!s->admit(ip, handle)) {
+      s->rejected.inc();
+      socket.close(ep_ec);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, run_session(s, std::move(socket), ip, handle),
+                   [s, ip, handle](const std::exception_ptr& e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log::error("api: connection failed", {{"error", ex.what()}});
+                       }
+                     }
+                     s->end_session(ip, handle);
+                   });
+  }
+}
+
+ApiServer::ApiServer(asio::io_context& io, ApiOptions options, store::Store& store, schema::SchemaSet& schemas,
+                     const Clock& clock)
+    : state_(std::make_shared<State>(io, std::move(options), store, schemas, clock)) {
+  register_core_endpoints(state_->service);
+}
+
+ApiServer::~ApiServer() { state_->stop(std::chrono::milliseconds(0)); }
+
+void ApiServer::add_route(Route route) { state_->service.add_route(std::move(route)); }
+void ApiServer::set_read_audit_hook(ReadAuditHook hook) { state_->service.set_read_audit_hook(std::move(hook)); }
+ApiService& ApiServer::service() { return state_->service; }
+std::uint16_t ApiServer::port() const { return state_->port; }
+bool ApiServer::uses_tls() const { return state_->tls != nullptr; }
+void ApiServer::stop(std::chrono::milliseconds deadline) { state_->stop(deadline); }
+
+std::size_t ApiServer::open_connections() const {
+  std::lock_guard lock(state_->mu);
+  return state_->sessions.size();
+}
+
+Status ApiServer::start() {
+  State& s = *state_;
+  SCHAKEL_TRY(check_transport(s.options));
+  if (s.options.tls) {
+    auto ctx = make_server_tls_context(s.options.cert_file, s.options.key_file);
+    if (!ctx) return ctx.status();
+    s.tls = *ctx;
+  }
+  const std::string where = s.options.host + ":" + std::to_string(s.options.port);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(s.options.host == "localhost" ? "127.0.0.1" : s.options.host, ec);
+  if (ec) return {ErrorCode::invalid, "api: listen address " + s.options.host + " is not an IP address"};
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return {ErrorCode::io, "api: cannot listen on " + where + ": " + ec.message()};
+  s.port = s.acceptor.local_endpoint().port();
+  s.started = true;
+  asio::co_spawn(s.accept_strand, accept_loop(state_), [](const std::exception_ptr& e) {
+    if (e) log::error("api: the acceptor stopped on an exception");
+  });
+  log::info("api: listening", {{"address", s.options.host}, {"port", s.port.load()}, {"tls", s.options.tls}});
+  return Status::ok();
+}
+
+}  // namespace schakel::api

@@ -1,0 +1,149 @@
+#include "api/api_service.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+#include "api/token.hpp"
+#include "log/log.hpp"
+
+namespace schakel::api {
+namespace {
+
+ApiResponse unauthorized(const std::string& message, bool invalid_token) {
+  ApiResponse r = error_response(401, "unauthorized", message);
+  r.headers.emplace_back("WWW-Authenticate", invalid_token ? R"(Bearer realm="schakel", error="invalid_token")"
+                                                           : R"(Bearer realm="schakel")");
+  return r;
+}
+
+// The bearer secret from "Authorization: Bearer <secret>" (scheme case-insensitive), or "".
+std::string bearer_secret(const ApiRequest& request) {
+  const std::string h = request.header("authorization");
+  if (h.size() < 7) return {};
+  std::string scheme = h.substr(0, 7);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "bearer ") return {};
+  std::string secret = h.substr(7);
+  while (!secret.empty() && secret.front() == ' ') secret.erase(secret.begin());
+  while (!secret.empty() && secret.back() == ' ') secret.pop_back();
+  return secret;
+}
+
+std::string new_trace_id() {
+  auto id = generate_token_id();  // 64 random bits are plenty to tell requests apart
+  return id ? id->substr(4) : std::string("0000000000000000");
+}
+
+}  // namespace
+
+ApiResponse forbidden(const std::string& message) { return error_response(403, "forbidden", message); }
+ApiResponse not_found(const std::string& message) { return error_response(404, "not_found", message); }
+ApiResponse store_failure(const Status& status) {
+  // The store's message names files; it goes to the log, not to the client.
+  log::error("api: store failure", {{"error", status.message()}});
+  const bool transient = status.code() == ErrorCode::busy || status.code() == ErrorCode::unavailable;
+  return error_response(transient ? 503 : 500, transient ? "unavailable" : "internal",
+                        transient ? "the store is busy; try again" : "the request could not be completed");
+}
+
+std::optional<ApiResponse> parse_json_object(const ApiRequest& request, nlohmann::json& out) {
+  out = nlohmann::json::parse(request.body, nullptr, false);
+  if (out.is_discarded()) {
+    return error_response(400, "malformed_json", "the request body is not valid JSON", {{"", "not valid JSON"}});
+  }
+  if (!out.is_object()) {
+    return error_response(400, "malformed_json", "the request body must be a JSON object",
+                          {{"", "must be an object"}});
+  }
+  return std::nullopt;
+}
+
+ApiService::ApiService(store::Store& store, const schema::SchemaSet& schemas, const Clock& clock)
+    : store_(store), schemas_(schemas), clock_(clock), tokens_(store, clock) {}
+
+void ApiService::add_route(Route route) { router_.add(std::move(route)); }
+
+Status ApiService::audit_read(const RequestContext& ctx, ReadAccess access) const {
+  if (!read_audit_) return Status::ok();
+  if (const Principal* p = ctx.principal()) {
+    access.actor = p->token_id;
+    access.actor_role = role_name(p->role);
+  }
+  access.trace_id = ctx.trace_id();
+  access.at = ctx.now();
+  return read_audit_(access);
+}
+
+ApiResponse ApiService::handle(const ApiRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  std::string route_label = "unmatched";
+  ApiResponse response = dispatch(request, path, route_label);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.counter("schakel_api_requests_total", "API requests by route and status",
+                   {{"method", request.method}, {"route", route_label}, {"status", std::to_string(response.status)}})
+      .inc();
+  metrics_.histogram("schakel_api_request_duration_seconds", "API request handling time", {{"route", route_label}})
+      .observe(seconds);
+  return response;
+}
+
+ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& path, std::string& route_label) {
+  RouteMatch match = router_.match(request.method, path);
+  if (match.route) route_label = match.route->pattern;
+  if (match.route && match.route->roles.empty()) {
+    if (match.bad_param) return error_response(400, "bad_request", match.bad_param->message, {*match.bad_param});
+    return run(*match.route, request, nullptr, std::move(match.params));
+  }
+
+  // Everything else needs a token, checked before anything about the path is revealed.
+  const std::string secret = bearer_secret(request);
+  if (secret.empty()) return unauthorized("a bearer token is required", false);
+  auto principal = tokens_.authenticate(secret);
+  if (!principal) {
+    if (principal.status().code() == ErrorCode::denied) return unauthorized(principal.status().message(), true);
+    return store_failure(principal.status());
+  }
+
+  if (!match.route) {
+    if (match.bad_param) return error_response(400, "bad_request", match.bad_param->message, {*match.bad_param});
+    if (!match.allowed_methods.empty()) {
+      ApiResponse r = error_response(405, "method_not_allowed", request.method + " is not allowed on " + path);
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    }
+    return not_found("no endpoint " + path);
+  }
+  const Route& route = *match.route;
+  if (std::find(route.roles.begin(), route.roles.end(), principal->role) == route.roles.end()) {
+    return forbidden(std::string("role ") + role_name(principal->role) + " may not " + route.method + " " +
+                     route.pattern);
+  }
+  if (match.bad_param) return error_response(400, "bad_request", match.bad_param->message, {*match.bad_param});
+  return run(route, request, &*principal, std::move(match.params));
+}
+
+ApiResponse ApiService::run(const Route& route, const ApiRequest& request, const Principal* principal,
+                            std::map<std::string, std::string> params) {
+  RequestContext ctx(request, principal, std::move(params), clock_.now(), new_trace_id());
+  ApiResponse response;
+  try {
+    response = route.handler(ctx);
+  } catch (const std::exception& e) {
+    log::error("api: handler failed", {{"route", route.pattern}, {"error", e.what()}});
+    return error_response(500, "internal", "the request could not be completed");
+  }
+  // A school-scoped endpoint that answered without looking at a school is a bug; fail closed.
+  if (route.scope == SchoolScope::resource && !ctx.school_checked() && response.status < 300) {
+    log::error("api: school-scoped route answered without a school check", {{"route", route.pattern}});
+    return error_response(500, "internal", "the request could not be completed");
+  }
+  response.headers.emplace_back("X-Trace-Id", ctx.trace_id());
+  return response;
+}
+
+}  // namespace schakel::api

@@ -1,0 +1,76 @@
+#pragma once
+// The API without its transport: routing, bearer authentication, role and school checks, and the
+// JSON error shape. ApiServer feeds it requests from the network; tests may call handle()
+// directly. Thread-safe once routes are registered (register before serving).
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http_types.hpp"
+#include "api/metrics.hpp"
+#include "api/router.hpp"
+#include "api/token_store.hpp"
+#include "base/clock.hpp"
+#include "schema/schema_set.hpp"
+#include "store/store.hpp"
+
+namespace schakel::api {
+
+// One read of a student's data through the API (NEN 7513), handed to the audit hook.
+struct ReadAccess {
+  std::string actor;       // the token id
+  std::string actor_role;  // the token's role
+  std::string tenant;      // the school the data belongs to
+  std::string kind;        // "student", ...
+  std::string entity_id;
+  std::string student_id;
+  std::string outcome;     // "permitted" or "denied"
+  std::string trace_id;
+  TimePoint at{};
+};
+// Returns an error to refuse the read: data is not shown when its reading cannot be logged.
+using ReadAuditHook = std::function<Status(const ReadAccess&)>;
+
+class ApiService {
+ public:
+  ApiService(store::Store& store, const schema::SchemaSet& schemas, const Clock& clock);
+
+  // One endpoint. Duplicates are a programmer error (std::logic_error).
+  void add_route(Route route);
+  [[nodiscard]] const std::vector<Route>& routes() const { return router_.routes(); }
+
+  ApiResponse handle(const ApiRequest& request);
+
+  // Until a hook is set, reads are recorded nowhere but still served (tests, early wiring).
+  void set_read_audit_hook(ReadAuditHook hook) { read_audit_ = std::move(hook); }
+  Status audit_read(const RequestContext& ctx, ReadAccess access) const;
+
+  [[nodiscard]] store::Store& store() { return store_; }
+  [[nodiscard]] const schema::SchemaSet& schemas() const { return schemas_; }
+  [[nodiscard]] const Clock& clock() const { return clock_; }
+  [[nodiscard]] TokenStore& tokens() { return tokens_; }
+  [[nodiscard]] MetricsRegistry& metrics() { return metrics_; }
+
+ private:
+  ApiResponse dispatch(const ApiRequest& request, const std::string& path, std::string& route_label);
+  ApiResponse run(const Route& route, const ApiRequest& request, const Principal* principal,
+                  std::map<std::string, std::string> params);
+
+  store::Store& store_;
+  const schema::SchemaSet& schemas_;
+  const Clock& clock_;
+  TokenStore tokens_;
+  MetricsRegistry metrics_;
+  Router router_;
+  ReadAuditHook read_audit_;
+};
+
+// Parses the request body as a JSON object; on failure returns the 400 response to send.
+std::optional<ApiResponse> parse_json_object(const ApiRequest& request, nlohmann::json& out);
+// Refusals with the project's error shape.
+ApiResponse forbidden(const std::string& message);
+ApiResponse not_found(const std::string& message);
+ApiResponse store_failure(const Status& status);
+
+}  // namespace schakel::api

@@ -1,0 +1,67 @@
+#pragma once
+// ApiServer's shared state, seen by the acceptor and every session. Private to core/api.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "api/api_server.hpp"
+
+namespace schakel::api {
+
+// What stop() needs to reach a connection. Touched only on the connection's strand, except
+// `executor`, which never changes.
+struct SessionHandle {
+  boost::asio::any_io_executor executor;
+  std::function<void()> close;  // set while the connection's stream exists
+  bool idle = false;            // waiting for the next request
+};
+
+struct ApiServer::State : std::enable_shared_from_this<ApiServer::State> {
+  State(boost::asio::io_context& io_, ApiOptions options_, store::Store& store, schema::SchemaSet& schemas,
+        const Clock& clock);
+  ~State();
+
+  // Counts a new connection from `ip`; false when that client has too many.
+  bool admit(const std::string& ip, const std::shared_ptr<SessionHandle>& handle);
+  void end_session(const std::string& ip, const std::shared_ptr<SessionHandle>& handle);
+  void stop(std::chrono::milliseconds deadline);
+  void close_sessions(bool idle_only);
+
+  boost::asio::io_context& io;
+  ApiOptions options;
+  ApiService service;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  boost::asio::thread_pool pool;
+  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand;
+  boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer deadline_timer;
+  std::atomic<std::uint16_t> port{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> started{false};
+
+  mutable std::mutex mu;
+  std::map<std::string, int> per_client;
+  std::map<SessionHandle*, std::shared_ptr<SessionHandle>> sessions;
+
+  Counter& rejected;
+  Counter& handshake_failures;
+  Counter& timeouts;
+};
+
+boost::asio::awaitable<void> accept_loop(std::shared_ptr<ApiServer::State> state);
+boost::asio::awaitable<void> run_session(std::shared_ptr<ApiServer::State> state, boost::asio::ip::tcp::socket socket,
+                                         std::string client_ip, std::shared_ptr<SessionHandle> handle);
+
+}  // namespace schakel::api

@@ -1,0 +1,151 @@
+// Bad input and limits over the wire: each refusal is a clear 4xx (or a closed connection for a
+// client too slow to finish), and the server keeps serving. Timeouts are milliseconds; the test
+// waits only for the server's own answer or close.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include "server_test_env.hpp"
+
+namespace schakel::api::test {
+namespace {
+
+using schakel::test::http_request;
+using schakel::test::raw_exchange;
+
+void expect_still_serving(ServerEnv& s) {
+  const auto res = http_request(s.client(), "GET", "/v1/health");
+  EXPECT_EQ(res.status, 200) << res.error;
+}
+
+class ServerLimits : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ServerLimits, BadBodiesGetClearErrors) {
+  ServerEnv s(GetParam(), [](ApiOptions& o) { o.body_limit_bytes = 4096; });
+  const std::string staff = s.token(Role::staff);
+  auto c = s.client();
+
+  const auto malformed = http_request(c, "POST", "/v1/students", staff, "{\"id\": [");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.json()["error"], "malformed_json");
+
+  auto doc = student_doc("stu_x", "sch_own");
+  doc["birth_date"] = 20160301;
+  doc["hobby"] = "chess";
+  const auto wrong = http_request(c, "POST", "/v1/students", staff, doc.dump());
+  EXPECT_EQ(wrong.status, 422);
+  std::set<std::string> pointers;
+  const auto wrong_body = wrong.json();
+  for (const auto& p : wrong_body["problems"]) pointers.insert(p["pointer"].get<std::string>());
+  EXPECT_TRUE(pointers.count("/birth_date")) << wrong.body;
+  EXPECT_TRUE(pointers.count("/hobby")) << wrong.body;
+
+  const auto big = http_request(c, "POST", "/v1/students", staff, std::string(5000, ' ') + "{}");
+  EXPECT_EQ(big.status, 413) << big.error;
+  EXPECT_EQ(big.json()["error"], "payload_too_large");
+
+  const auto traversal = http_request(c, "GET", "/v1/students/..%2f..%2fetc%2fpasswd", staff);
+  EXPECT_EQ(traversal.status, 400);
+  const auto dots = http_request(c, "GET", "/v1/students/%2e%2e", staff);
+  EXPECT_EQ(dots.status, 400);
+  expect_still_serving(s);
+}
+
+TEST_P(ServerLimits, MalformedHttpAndHugeHeadersAreRefused) {
+  ServerEnv s(GetParam(), [](ApiOptions& o) { o.header_limit_bytes = 2048; });
+  const auto garbage = raw_exchange(s.client(), "HELLO THERE\r\n\r\n");
+  EXPECT_NE(garbage.received.find("HTTP/1.1 400"), std::string::npos) << garbage.received << garbage.error;
+  const auto huge = raw_exchange(s.client(), "GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                                                 std::string(4000, 'a') + "\r\n\r\n");
+  EXPECT_NE(huge.received.find("HTTP/1.1 431"), std::string::npos) << huge.received << huge.error;
+  expect_still_serving(s);
+}
+
+TEST_P(ServerLimits, SlowClientHitsTheReadTimeout) {
+  ServerEnv s(GetParam(), [](ApiOptions& o) { o.read_timeout = std::chrono::milliseconds(150); });
+  auto c = s.client();
+  c.timeout = std::chrono::seconds(20);  // far longer than the server's read timeout
+  // Half a request head, never finished: the server must give up on its own.
+  const auto slow = raw_exchange(c, "POST /v1/students HTTP/1.1\r\nHost: x\r\nContent-Len");
+  EXPECT_TRUE(slow.closed) << slow.error;
+  EXPECT_EQ(slow.received, "");
+  expect_still_serving(s);
+  // The client may see the close before the server's coroutine counts it; after shutdown it has.
+  s.shutdown(std::chrono::milliseconds(1000));
+  EXPECT_NE(s.server->metrics().render().find("schakel_api_timeouts_total 1"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(PlainAndTls, ServerLimits, ::testing::Values(false, true),
+                         [](const auto& param_info) { return param_info.param ? std::string("tls") : std::string("plain"); });
+
+TEST(ServerConnections, TooManyFromOneClientAreClosed) {
+  ServerEnv s(false, [](ApiOptions& o) { o.max_connections_per_client = 2; });
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), s.server->port());
+  boost::asio::ip::tcp::socket a(io), b(io);
+  a.connect(ep);
+  b.connect(ep);
+  // The server accepts in order, so the third connection is the one over the limit.
+  auto third = raw_exchange(s.client(), "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(third.closed);
+  EXPECT_EQ(third.received, "");
+  a.close();
+  b.close();
+  // Once those end, the client is welcome again; the server's count catches up as it sees them close.
+  bool served = false;
+  for (int i = 0; i < 200 && !served; ++i) served = http_request(s.client(), "GET", "/v1/health").status == 200;
+  EXPECT_TRUE(served);
+  s.shutdown(std::chrono::milliseconds(1000));
+  EXPECT_EQ(s.server->metrics().render().find("schakel_api_connections_rejected_total 0\n"), std::string::npos);
+}
+
+TEST(ServerConnections, StopClosesIdleConnectionsAndReturns) {
+  ServerEnv s(false, [](ApiOptions& o) { o.idle_timeout = std::chrono::minutes(10); });
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), s.server->port());
+  boost::asio::ip::tcp::socket idle(io);
+  idle.connect(ep);
+  boost::asio::ip::tcp::socket busy(io);
+  busy.connect(ep);
+  const std::string partial = "GET /v1/health HTTP/1.1\r\nHo";
+  boost::asio::write(busy, boost::asio::buffer(partial));
+  // With a ten-minute idle timeout, only stop() can end these; the deadline bounds the busy one.
+  s.shutdown(std::chrono::milliseconds(200));
+  EXPECT_EQ(s.server->open_connections(), 0U);
+  char byte = 0;
+  boost::system::error_code ec;
+  boost::asio::read(idle, boost::asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  boost::asio::read(busy, boost::asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  // No longer listening.
+  boost::asio::ip::tcp::socket late(io);
+  late.connect(ep, ec);
+  EXPECT_TRUE(ec) << "the listener is closed";
+}
+
+TEST(ServerStart, RefusesPlainHttpOffLoopbackAndBadCertificates) {
+  ApiEnv env;
+  boost::asio::io_context io;
+  ApiOptions o;
+  o.tls = false;
+  o.host = "0.0.0.0";
+  o.allow_plain_http_on_loopback = true;
+  ApiServer plain(io, o, *env.store, env.schemas, env.clock);
+  const Status st = plain.start();
+  EXPECT_FALSE(st);
+  EXPECT_NE(st.message().find("loopback"), std::string::npos) << st.message();
+
+  o.tls = true;
+  o.host = "127.0.0.1";
+  o.cert_file = env.dir.path() / "missing.pem";
+  o.key_file = env.dir.path() / "missing.key";
+  ApiServer tls(io, o, *env.store, env.schemas, env.clock);
+  const Status bad = tls.start();
+  EXPECT_FALSE(bad);
+  EXPECT_NE(bad.message().find("missing.pem"), std::string::npos) << bad.message();
+}
+
+}  // namespace
+}  // namespace schakel::api::test
