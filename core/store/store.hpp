@@ -138,6 +138,8 @@ struct OutboxQuery {
 struct EnqueueOutcome {
   OutboxItem item;     // the stored row (the earlier one when the key was already queued)
   bool inserted = false;
+};
+
 // An admin API bearer token as stored: the SHA-256 of the secret, never the secret itself.
 struct ApiTokenRow {
   std::string id;
