@@ -1,6 +1,7 @@
 #include "schema/schema_set.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +32,36 @@ std::string canonical_name(std::string name) {
   return name;
 }
 
+// valijson reports every failing ancestor too ("Failed to validate item #0 in array"); those
+// lines repeat what the leaf error says, so only the leaf errors are kept, in plain words.
+bool is_propagated(const std::string& message) {
+  return message.rfind("Failed to validate against schema associated with property name", 0) == 0 ||
+         message.rfind("Failed to validate item #", 0) == 0 ||
+         message.rfind("Failed to validate against child schema", 0) == 0 ||
+         message.rfind("Failed to validate against additional properties schema", 0) == 0;
+}
+
+std::string plain_words(const std::string& message) {
+  static const std::pair<const char*, const char*> k_rewrites[] = {
+      {"Object contains a property that could not be validated using 'properties' or "
+       "'additionalProperties' constraints: ",
+       "unknown property "},
+      {"Value type not permitted by 'type' constraint.", "has the wrong type"},
+      {"Failed to match regex specified by 'pattern' constraint.", "does not match the required pattern"},
+      {"Failed to match against any enum values.", "is not one of the allowed values"},
+      {"Missing required property ", "missing required property "},
+  };
+  for (const auto& [from, to] : k_rewrites) {
+    const std::string f = from;
+    if (message.rfind(f, 0) == 0) {
+      std::string rest = message.substr(f.size());
+      if (!rest.empty() && rest.back() == '.') rest.pop_back();
+      return to + rest;
+    }
+  }
+  return message;
+}
+
 std::string escape_token(const std::string& t) {
   std::string out;
   for (char c : t) {
@@ -47,6 +78,13 @@ const std::vector<std::string>& known_categories() { return k_categories; }
 
 bool is_known_category(const std::string& category) {
   return std::find(k_categories.begin(), k_categories.end(), category) != k_categories.end();
+}
+
+std::filesystem::path default_schema_dir() {
+  if (const char* env = std::getenv("SCHAKEL_SCHEMA_DIR"); env && *env) return env;
+  std::error_code ec;
+  if (std::filesystem::is_directory(SCHAKEL_SOURCE_SCHEMA_DIR, ec)) return SCHAKEL_SOURCE_SCHEMA_DIR;
+  return SCHAKEL_INSTALL_SCHEMA_DIR;
 }
 
 std::string to_pointer(const std::vector<std::string>& tokens) {
@@ -213,7 +251,13 @@ std::vector<Violation> SchemaSet::validate(const std::string& name, const nlohma
         tokens.push_back(t);
       }
     }
-    Violation v{to_pointer(tokens), err.description};
+    if (is_propagated(err.description)) continue;
+    Violation v{to_pointer(tokens), plain_words(err.description)};
+    // An unknown property is reported at the property itself, so its place can be shown.
+    if (const std::string unknown = "unknown property '"; v.message.rfind(unknown, 0) == 0 && v.message.back() == '\'') {
+      tokens.push_back(v.message.substr(unknown.size(), v.message.size() - unknown.size() - 1));
+      v = {to_pointer(tokens), "unknown property"};
+    }
     const bool dup = std::any_of(out.begin(), out.end(), [&](const Violation& o) {
       return o.pointer == v.pointer && o.message == v.message;
     });

@@ -59,6 +59,10 @@ class SchemaSet {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where the schemas are: $SCHAKEL_SCHEMA_DIR, else the source tree's schemas/ when it exists
+// (development and tests), else the installed copy.
+std::filesystem::path default_schema_dir();
+
 // "/a/b~1c" from {"a", "b/c"}.
 std::string to_pointer(const std::vector<std::string>& tokens);
 
