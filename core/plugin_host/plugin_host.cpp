@@ -192,7 +192,7 @@ Status PluginHost::add_connector(const ConnectorConfig& config) {
   if (!schemas) return schemas.status().with_context(where);
   for (const auto& [stream, spec] : lib->manifest().streams)
     SCHAKEL_TRY(schemas->add("stream." + stream, spec.schema).with_context(where));
-  if (auto st = validate_settings(*schemas, "config", lib->manifest().config_schema, config.settings); !st)
+  if (auto st = validate_settings(*schemas, "plugin_settings", lib->manifest().config_schema, config.settings); !st)
     return error(st.code(), where + " (plugin " + config.plugin.string() + "): invalid settings:\n" + st.message());
 
   auto connector = std::make_shared<Connector>(core_, config.id, lib, std::move(*schemas), config.settings.dump());

@@ -48,7 +48,7 @@ MappingConfig default_mapping_config() {
   MappingConfig c;
   c.voorvoegsels = {"van de", "van der", "van den", "van het", "van 't", "in 't", "in de", "in het",
                     "op de", "op den", "op 't", "uit de", "uit den", "uit het", "aan de", "bij de",
-                    "van", "de", "den", "der", "het", "'t", "ten", "ter", "te", "la", "le", "du", "el", "al"};
+                    "van", "de", "den", "der", "het", "'t", "ten", "ter", "te", "la", "le", "du"};
   c.staff_roles = {{"teacher", "teacher"}, {"principal", "director"}, {"aide", "teacher"}};
   return c;
 }
@@ -68,9 +68,10 @@ Result<NameParts> name_parts(const oneroster::User& u, const MappingConfig& c) {
     }
   }
   if (n.voorvoegsel.empty() && c.split_family_name) {
-    // Longest voorvoegsel first, and only at a word boundary with a name left after it.
+    // Longest voorvoegsel first, at a word boundary, with a name left after it. Case matters: a
+    // capitalised "De" or "El" (Belgian, Arabic names) belongs to the achternaam itself.
     std::string best;
-    std::string lf = lower(family);
+    const std::string& lf = family;
     for (const auto& v : c.voorvoegsels)
       if (v.size() > best.size() && lf.size() > v.size() + 1 && lf.compare(0, v.size(), v) == 0 &&
           lf[v.size()] == ' ')
