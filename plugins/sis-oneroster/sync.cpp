@@ -86,7 +86,8 @@ class Pass {
     json env = {{"source_key", b.sourced_id}, {"source_version", version}, {"source", b.where},
                 {"active", !b.to_be_deleted}};
     if (record) env["record"] = *record;
-    stats_.max_version = std::max(stats_.max_version, version);
+    // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
+    if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
     if (out_.emit(stream, env)) ++stats_.emitted[stream];
     else ++stats_.refused;
   }
