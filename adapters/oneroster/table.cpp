@@ -1,0 +1,52 @@
+#include "oneroster/table.hpp"
+
+#include <utility>
+
+namespace schakel::oneroster {
+
+Table::Table(std::unique_ptr<csv::Reader> reader, std::string file)
+    : reader_(std::move(reader)), file_(std::move(file)) {}
+
+Result<std::unique_ptr<Table>> Table::open(const std::filesystem::path& path,
+                                           const std::vector<std::string>& required_columns,
+                                           csv::ReaderOptions options) {
+  auto reader = csv::open_file(path, options);
+  if (!reader) return reader.status();
+  std::unique_ptr<Table> t(new Table(std::move(*reader), path.filename().string()));
+  auto more = t->reader_->next(t->row_);
+  if (!more) return more.status();
+  if (!*more) return Status(ErrorCode::invalid, path.string() + ":1: the file is empty (no header row)");
+  for (std::size_t i = 0; i < t->row_.fields.size(); ++i) {
+    if (!t->columns_.emplace(t->row_.fields[i], i).second)
+      return Status(ErrorCode::invalid,
+                    path.string() + ":1: column '" + t->row_.fields[i] + "' appears twice in the header");
+  }
+  t->width_ = t->row_.fields.size();
+  for (const auto& c : required_columns)
+    if (!t->columns_.contains(c))
+      return Status(ErrorCode::invalid, path.string() + ":1: the header has no column '" + c + "'");
+  return t;
+}
+
+Result<bool> Table::next() {
+  auto more = reader_->next(row_);
+  if (!more || !*more) return more;
+  if (row_.fields.size() != width_)
+    return Status(ErrorCode::invalid, where() + ": " + std::to_string(row_.fields.size()) +
+                                          " fields where the header has " + std::to_string(width_) +
+                                          " (a truncated or broken row)");
+  return true;
+}
+
+const std::string& Table::get(const std::string& column) const {
+  static const std::string empty;
+  auto it = columns_.find(column);
+  if (it == columns_.end() || it->second >= row_.fields.size()) return empty;
+  return row_.fields[it->second];
+}
+
+bool Table::has_column(const std::string& column) const { return columns_.contains(column); }
+
+std::string Table::where() const { return file_ + ":" + std::to_string(row_.line); }
+
+}  // namespace schakel::oneroster

@@ -1,0 +1,45 @@
+#pragma once
+// One OneRoster CSV file read row by row: checks the header (every required column present, no
+// column twice), looks columns up by name, and names each row by "<file>:<line>".
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+#include "csv/reader.hpp"
+
+namespace schakel::oneroster {
+
+class Table {
+ public:
+  // Opens `path` and reads its header. An error names the file and the missing column.
+  static Result<std::unique_ptr<Table>> open(const std::filesystem::path& path,
+                                             const std::vector<std::string>& required_columns,
+                                             csv::ReaderOptions options = {});
+
+  // The next data row: true, false at the end, or an error with file:line[:column]. A row with a
+  // different number of fields than the header (e.g. a truncated last line) is an error.
+  Result<bool> next();
+
+  // The value of `column` in the current row ("" if the file has no such column).
+  [[nodiscard]] const std::string& get(const std::string& column) const;
+  [[nodiscard]] bool has_column(const std::string& column) const;
+  // "<file>:<line>" of the current row.
+  [[nodiscard]] std::string where() const;
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] const std::map<std::string, std::size_t, std::less<>>& columns() const { return columns_; }
+
+ private:
+  Table(std::unique_ptr<csv::Reader> reader, std::string file);
+  std::unique_ptr<csv::Reader> reader_;
+  std::string file_;
+  std::map<std::string, std::size_t, std::less<>> columns_;
+  std::size_t width_ = 0;
+  csv::Row row_;
+};
+
+}  // namespace schakel::oneroster

@@ -1,0 +1,228 @@
+#include "mapping.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace schakel::sis_oneroster {
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+Status invalid(const std::string& what) { return Status(ErrorCode::invalid, what); }
+
+bool valid_email(const std::string& s) {
+  static const std::regex re(R"(^[^@\s]+@[^@\s]+\.[^@\s]+$)");
+  return s.size() <= 254 && std::regex_match(s, re);
+}
+bool valid_phone(const std::string& s) {
+  static const std::regex re(R"(^(\+[1-9][0-9]{0,2}|0)[0-9 -]{6,16}[0-9]$)");
+  return std::regex_match(s, re);
+}
+
+// Contact details that fit the schema; a malformed phone or address is left out rather than
+// losing the whole person.
+std::optional<json> contact_of(const oneroster::User& u) {
+  json c = json::object();
+  if (!u.email.empty() && valid_email(u.email)) c["email"] = u.email;
+  const std::string& phone = !u.phone.empty() ? u.phone : u.sms;
+  if (!phone.empty() && valid_phone(phone)) c["phone"] = phone;
+  if (c.empty()) return std::nullopt;
+  return c;
+}
+
+}  // namespace
+
+MappingConfig default_mapping_config() {
+  MappingConfig c;
+  c.voorvoegsels = {"van de", "van der", "van den", "van het", "van 't", "in 't", "in de", "in het",
+                    "op de", "op den", "op 't", "uit de", "uit den", "uit het", "aan de", "bij de",
+                    "van", "de", "den", "der", "het", "'t", "ten", "ter", "te", "la", "le", "du"};
+  c.staff_roles = {{"teacher", "teacher"}, {"principal", "director"}, {"aide", "teacher"}};
+  return c;
+}
+
+Result<NameParts> name_parts(const oneroster::User& u, const MappingConfig& c) {
+  NameParts n;
+  std::string family = trim(u.family_name);
+  if (family.empty()) return invalid("familyName is empty");
+  n.voornamen = trim(u.given_name);
+  n.roepnaam = trim(u.preferred_given_name);
+  std::string middle = trim(u.middle_name);
+  if (!middle.empty()) {
+    if (c.middle_name_is == "given_names") {
+      n.voornamen = n.voornamen.empty() ? middle : n.voornamen + " " + middle;
+    } else {
+      n.voorvoegsel = middle;
+    }
+  }
+  if (n.voorvoegsel.empty() && c.split_family_name) {
+    // Longest voorvoegsel first, at a word boundary, with a name left after it. Case matters: a
+    // capitalised "De" or "El" (Belgian, Arabic names) belongs to the achternaam itself.
+    std::string best;
+    const std::string& lf = family;
+    for (const auto& v : c.voorvoegsels)
+      if (v.size() > best.size() && lf.size() > v.size() + 1 && lf.compare(0, v.size(), v) == 0 &&
+          lf[v.size()] == ' ')
+        best = v;
+    if (!best.empty()) {
+      n.voorvoegsel = family.substr(0, best.size());
+      family = trim(family.substr(best.size()));
+    }
+  }
+  n.achternaam = family;
+  if (!n.voorvoegsel.empty() &&
+      !std::all_of(n.voorvoegsel.begin(), n.voorvoegsel.end(),
+                   [](char ch) { return std::isalpha(static_cast<unsigned char>(ch)) || ch == '\'' || ch == ' '; }))
+    return invalid("the voorvoegsel has characters other than letters, ' and spaces");
+  return n;
+}
+
+json naam_json(const NameParts& n) {
+  json j = {{"achternaam", n.achternaam}};
+  if (!n.voornamen.empty()) j["voornamen"] = n.voornamen;
+  if (!n.roepnaam.empty()) j["roepnaam"] = n.roepnaam;
+  if (!n.voorvoegsel.empty()) j["voorvoegsel"] = n.voorvoegsel;
+  return j;
+}
+
+Result<std::string> hub_id(const std::string& kind, const std::string& sourced_id) {
+  static const std::regex re(R"(^[A-Za-z0-9._:-]{1,100}$)");
+  if (!std::regex_match(sourced_id, re))
+    return invalid("sourcedId has characters outside [A-Za-z0-9._:-] or is over 100 characters");
+  return kind + "-" + sourced_id;
+}
+
+Result<json> map_school(const oneroster::Org& o, const MappingConfig& c) {
+  static const std::regex re(R"(^([0-9]{2}[A-Z]{2})([0-9]{2})?$)");
+  std::smatch m;
+  if (!std::regex_match(o.identifier, m, re))
+    return invalid("identifier is not a BRIN with an optional vestiging (e.g. 12AB or 12AB01)");
+  if (o.name.empty()) return invalid("name is empty");
+  auto id = hub_id("school", o.sourced_id);
+  if (!id) return id.status();
+  return json{{"id", *id}, {"brin", m[1].str()}, {"vestiging", m[2].matched ? m[2].str() : "00"},
+              {"naam", o.name}, {"swv_code", c.swv_code}};
+}
+
+std::optional<int> jaargroep_of(const std::vector<std::string>& grades) {
+  for (const auto& g : grades) {
+    if (g.empty() || g.size() > 2 || !std::all_of(g.begin(), g.end(), ::isdigit)) continue;
+    int v = std::stoi(g);
+    if (v >= 1 && v <= 8) return v;
+  }
+  return std::nullopt;
+}
+
+Result<json> map_student(const oneroster::User& u, const StudentExtra& extra, const MappingConfig& c) {
+  auto id = hub_id("student", u.sourced_id);
+  if (!id) return id.status();
+  if (extra.school_sourced_id.empty()) return invalid("the student has no school (orgSourcedIds)");
+  auto school = hub_id("school", extra.school_sourced_id);
+  if (!school) return school.status();
+  auto naam = name_parts(u, c);
+  if (!naam) return naam.status();
+  if (extra.demographics == nullptr || extra.demographics->birth_date.empty())
+    return invalid("no birthDate in demographics.csv");
+  json s = {{"id", *id}, {"school_id", *school}, {"las_key", u.sourced_id}, {"naam", naam_json(*naam)},
+            {"birth_date", extra.demographics->birth_date},
+            {"status", u.to_be_deleted ? "left" : "active"}};
+  const auto& sex = extra.demographics->sex;
+  if (sex == "male" || sex == "female") s["gender"] = sex;
+  else if (sex == "other") s["gender"] = "x";
+  else if (sex == "unspecified") s["gender"] = "unknown";
+  if (!extra.groep.empty()) s["groep"] = extra.groep.substr(0, 32);
+  if (auto j = extra.jaargroep ? extra.jaargroep : jaargroep_of(u.grades)) s["jaargroep"] = *j;
+  for (const auto& uid : u.user_ids) {
+    auto type = lower(uid.type);
+    if (c.allow_eckid && (type == "eckid" || type == "eck-id" || type == "eck id")) s["eckid"] = uid.value;
+    if (c.allow_bsn && (type == "bsn" || type == "pgn")) s["bsn"] = uid.value;
+  }
+  return s;
+}
+
+std::optional<std::string> guardian_relation(const std::string& role) {
+  if (role == "parent") return "parent";
+  if (role == "guardian") return "guardian";
+  if (role == "relative") return "other";
+  return std::nullopt;
+}
+
+std::string gezag_of(const oneroster::User& u, const MappingConfig& c) {
+  if (c.gezag_column.empty()) return "unknown";
+  auto it = u.metadata.find(c.gezag_column);
+  if (it == u.metadata.end()) return "unknown";
+  auto v = lower(trim(it->second));
+  if (v == "yes" || v == "ja" || v == "true" || v == "1") return "yes";
+  if (v == "no" || v == "nee" || v == "false" || v == "0") return "no";
+  return "unknown";  // never assume
+}
+
+Result<json> map_guardian(const oneroster::User& u, const std::vector<std::string>& children,
+                          const MappingConfig& c) {
+  auto id = hub_id("guardian", u.sourced_id);
+  if (!id) return id.status();
+  auto naam = name_parts(u, c);
+  if (!naam) return naam.status();
+  std::string relation;
+  for (const auto& r : u.roles)
+    if (auto rel = guardian_relation(r)) relation = *rel;
+  if (relation.empty()) return invalid("the user has no parent, guardian or relative role");
+  json kids = json::array();
+  const std::string gezag = gezag_of(u, c);
+  for (const auto& child : children) {
+    auto sid = hub_id("student", child);
+    if (!sid) return sid.status();
+    kids.push_back({{"student_id", *sid}, {"relation", relation}, {"gezag", gezag}});
+  }
+  if (kids.empty()) return invalid("the guardian is linked to no student (agentSourcedIds)");
+  json g = {{"id", *id}, {"las_key", u.sourced_id}, {"naam", naam_json(*naam)}, {"children", kids}};
+  if (auto contact = contact_of(u)) g["contact"] = *contact;
+  return g;
+}
+
+Result<std::string> staff_role(const oneroster::User& u, const std::string& oneroster_role,
+                               const MappingConfig& c) {
+  static const std::vector<std::string> k_roles = {
+      "director", "ib", "teacher", "orthopedagogue", "youth_nurse", "school_social_worker",
+      "family_specialist", "education_specialist", "wijkteam_worker", "attendance_officer"};
+  if (!c.role_column.empty()) {
+    auto it = u.metadata.find(c.role_column);
+    if (it != u.metadata.end() && !it->second.empty()) {
+      if (std::find(k_roles.begin(), k_roles.end(), it->second) == k_roles.end())
+        return invalid(c.role_column + " '" + it->second + "' is not a Schakel staff role");
+      return it->second;
+    }
+  }
+  auto it = c.staff_roles.find(oneroster_role);
+  if (it == c.staff_roles.end()) return invalid("role '" + oneroster_role + "' has no Schakel role in staff_roles");
+  return it->second;
+}
+
+Result<json> map_staff(const oneroster::User& u, const std::string& role,
+                       const std::string& school_sourced_id, const MappingConfig& c) {
+  auto id = hub_id("staff", u.sourced_id);
+  if (!id) return id.status();
+  if (school_sourced_id.empty()) return invalid("the staff member has no school (orgSourcedIds)");
+  auto school = hub_id("school", school_sourced_id);
+  if (!school) return school.status();
+  auto naam = name_parts(u, c);
+  if (!naam) return naam.status();
+  json s = {{"id", *id}, {"school_id", *school}, {"naam", naam_json(*naam)}, {"role", role},
+            {"status", u.to_be_deleted ? "left" : "active"}};
+  if (auto contact = contact_of(u)) s["contact"] = *contact;
+  return s;
+}
+
+}  // namespace schakel::sis_oneroster

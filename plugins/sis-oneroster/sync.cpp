@@ -1,0 +1,259 @@
+#include "sync.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace schakel::sis_oneroster {
+namespace {
+
+using nlohmann::json;
+using oneroster::FileMode;
+using oneroster::Table;
+
+struct Group {
+  std::string title;
+  bool homeroom = false;
+  std::optional<int> jaargroep;
+};
+
+struct Placement {
+  std::string class_id;
+  std::string version;
+  bool homeroom = false;
+};
+
+class Pass {
+ public:
+  Pass(std::filesystem::path dir, const MappingConfig& config, const SyncOptions& options,
+       const SyncOutput& out)
+      : dir_(std::move(dir)), config_(config), options_(options), out_(out) {}
+
+  Result<SyncStats> run() {
+    auto manifest = oneroster::read_manifest(dir_);
+    if (!manifest) return manifest.status();
+    manifest_ = *manifest;
+    SCHAKEL_TRY(each("orgs", [this](const Table& t) { return org(t); }));
+    if (manifest_.version == oneroster::Version::v1_2)
+      SCHAKEL_TRY(each("roles", [this](const Table& t) { return role(t); }));
+    SCHAKEL_TRY(each("demographics", [this](const Table& t) { return demographic(t); }));
+    SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
+    SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
+    SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
+    SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    return stats_;
+  }
+
+ private:
+  // Streams one file of the bundle through `row`; a file the manifest marks absent is skipped.
+  template <typename F>
+  Status each(const std::string& name, F row) {
+    if (manifest_.mode(name) == FileMode::absent) return Status::ok();
+    auto table = Table::open(dir_ / (name + ".csv"), oneroster::required_columns(name, manifest_.version));
+    if (!table) return table.status();
+    for (;;) {
+      auto more = (*table)->next();
+      if (!more) return more.status();
+      if (!*more) return Status::ok();
+      row(**table);
+    }
+  }
+
+  void reject(const std::string& where, const std::string& file, const std::string& key,
+              const std::string& reason) {
+    ++stats_.rejected;
+    out_.emit("rejected_rows", json{{"source", where}, {"file", file}, {"source_key", key}, {"reason", reason}});
+  }
+  void reject(const Table& t, const Status& st) {
+    // A parse error already starts with "<file>:<line>: "; keep only the reason.
+    std::string reason = st.message();
+    auto prefix = t.where() + ": ";
+    if (reason.rfind(prefix, 0) == 0) reason = reason.substr(prefix.size());
+    reject(t.where(), t.file(), t.get("sourcedId"), reason);
+  }
+
+  std::string version_of(const std::string& v) const { return v.empty() ? options_.fallback_version : v; }
+  bool older_than_cursor(const std::string& version) {
+    if (options_.cursor.empty() || version >= options_.cursor) return false;
+    ++stats_.skipped;
+    return true;
+  }
+
+  void send(const std::string& stream, const oneroster::Base& b, const std::string& version,
+            const std::optional<json>& record) {
+    json env = {{"source_key", b.sourced_id}, {"source_version", version}, {"source", b.where},
+                {"active", !b.to_be_deleted}};
+    if (record) env["record"] = *record;
+    // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
+    if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
+    if (out_.emit(stream, env)) ++stats_.emitted[stream];
+    else ++stats_.refused;
+  }
+
+  void org(const Table& t) {
+    auto o = oneroster::parse_org(t);
+    if (!o) return reject(t, o.status());
+    if (o->type != "school") return;
+    schools_.insert(o->sourced_id);
+    auto version = version_of(o->date_last_modified);
+    if (older_than_cursor(version)) return;
+    auto school = map_school(*o, config_);
+    if (!school) return reject(o->where, t.file(), o->sourced_id, school.status().message());
+    send("schools", *o, version, *school);
+  }
+
+  void role(const Table& t) {
+    if (t.get("status") == "tobedeleted") return;
+    auto& roles = roles_[t.get("userSourcedId")];
+    std::pair<std::string, std::string> r{t.get("role"), t.get("orgSourcedId")};
+    if (t.get("roleType") == "primary") roles.insert(roles.begin(), r);
+    else roles.push_back(r);
+  }
+
+  void demographic(const Table& t) {
+    auto d = oneroster::parse_demographics(t);
+    if (!d) return reject(t, d.status());
+    d->where.clear();
+    demographics_[d->sourced_id] = std::move(*d);
+  }
+
+  void group(const Table& t) {
+    auto c = oneroster::parse_class(t);
+    if (!c) return reject(t, c.status());
+    groups_[c->sourced_id] = Group{c->title, c->class_type == "homeroom", jaargroep_of(c->grades)};
+  }
+
+  void enrollment(const Table& t) {
+    auto e = oneroster::parse_enrollment(t);
+    if (!e) return reject(t, e.status());
+    if (e->role != "student" || e->to_be_deleted) return;
+    auto g = groups_.find(e->class_sourced_id);
+    bool homeroom = g != groups_.end() && g->second.homeroom;
+    auto& p = placements_[e->user_sourced_id];
+    // The homeroom class is the student's groep; a scheduled class only when there is none.
+    if (p.class_id.empty() || (homeroom && !p.homeroom)) p = Placement{e->class_sourced_id, e->date_last_modified, homeroom};
+  }
+
+  std::vector<std::string> roles_of(const oneroster::User& u, std::string* org) const {
+    if (manifest_.version == oneroster::Version::v1_1) {
+      if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
+      return u.roles;
+    }
+    std::vector<std::string> out;
+    auto it = roles_.find(u.sourced_id);
+    if (it != roles_.end())
+      for (const auto& [r, o] : it->second) {
+        out.push_back(r);
+        if (org && org->empty()) *org = o;
+      }
+    if (org && org->empty() && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
+    return out;
+  }
+  std::string first_school(const std::vector<std::string>& orgs) const {
+    for (const auto& o : orgs)
+      if (schools_.contains(o)) return o;
+    return orgs.front();
+  }
+
+  // First pass over users: who is whose agent, from either side of the link.
+  void link(const Table& t) {
+    auto u = oneroster::parse_user(t, manifest_.version);
+    if (!u) return;  // reported by the second pass
+    auto roles = roles_of(*u, nullptr);
+    if (roles.empty()) return;
+    if (roles.front() == "student") {
+      for (const auto& a : u->agent_sourced_ids) children_[a].insert(u->sourced_id);
+    } else if (guardian_relation(roles.front())) {
+      for (const auto& a : u->agent_sourced_ids) children_[u->sourced_id].insert(a);
+    }
+  }
+
+  void user(const Table& t) {
+    auto u = oneroster::parse_user(t, manifest_.version);
+    if (!u) return reject(t, u.status());
+    std::string org;
+    auto roles = roles_of(*u, &org);
+    if (roles.empty()) return reject(u->where, t.file(), u->sourced_id, "the user has no role");
+    const std::string& role = roles.front();
+    if (role == "student") return student(*u, t.file(), org);
+    if (guardian_relation(role)) return guardian(*u, t.file());
+    staff(*u, t.file(), role, org);
+  }
+
+  void student(const oneroster::User& u, const std::string& file, const std::string& org) {
+    StudentExtra extra;
+    extra.school_sourced_id = org;
+    std::string version = version_of(u.date_last_modified);
+    if (auto d = demographics_.find(u.sourced_id); d != demographics_.end()) {
+      extra.demographics = &d->second;
+      version = std::max(version, d->second.date_last_modified);
+    }
+    if (auto p = placements_.find(u.sourced_id); p != placements_.end()) {
+      version = std::max(version, p->second.version);
+      if (auto g = groups_.find(p->second.class_id); g != groups_.end()) {
+        extra.groep = g->second.title;
+        extra.jaargroep = g->second.jaargroep;
+      }
+    }
+    if (older_than_cursor(version)) return;
+    auto record = map_student(u, extra, config_);
+    if (!record) {
+      if (u.to_be_deleted) return send("students", u, version, std::nullopt);
+      return reject(u.where, file, u.sourced_id, record.status().message());
+    }
+    send("students", u, version, *record);
+  }
+
+  void guardian(const oneroster::User& u, const std::string& file) {
+    std::string version = version_of(u.date_last_modified);
+    if (older_than_cursor(version)) return;
+    std::vector<std::string> kids;
+    if (auto c = children_.find(u.sourced_id); c != children_.end()) kids.assign(c->second.begin(), c->second.end());
+    oneroster::User with_roles = u;
+    with_roles.roles = roles_of(u, nullptr);
+    auto record = map_guardian(with_roles, kids, config_);
+    if (!record) {
+      if (u.to_be_deleted) return send("guardians", u, version, std::nullopt);
+      return reject(u.where, file, u.sourced_id, record.status().message());
+    }
+    send("guardians", u, version, *record);
+  }
+
+  void staff(const oneroster::User& u, const std::string& file, const std::string& role,
+             const std::string& org) {
+    std::string version = version_of(u.date_last_modified);
+    if (older_than_cursor(version)) return;
+    auto mapped_role = staff_role(u, role, config_);
+    Result<json> record = mapped_role ? map_staff(u, *mapped_role, org, config_) : Result<json>(mapped_role.status());
+    if (!record) {
+      if (u.to_be_deleted) return send("staff", u, version, std::nullopt);
+      return reject(u.where, file, u.sourced_id, record.status().message());
+    }
+    send("staff", u, version, *record);
+  }
+
+  std::filesystem::path dir_;
+  const MappingConfig& config_;
+  const SyncOptions& options_;
+  const SyncOutput& out_;
+  oneroster::Manifest manifest_;
+  SyncStats stats_;
+  std::set<std::string> schools_;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> roles_;
+  std::unordered_map<std::string, oneroster::Demographics> demographics_;
+  std::unordered_map<std::string, Group> groups_;
+  std::unordered_map<std::string, Placement> placements_;
+  std::unordered_map<std::string, std::set<std::string>> children_;
+};
+
+}  // namespace
+
+Result<SyncStats> sync_bundle(const std::filesystem::path& bundle_dir, const MappingConfig& config,
+                              const SyncOptions& options, const SyncOutput& out) {
+  Pass pass(bundle_dir, config, options, out);
+  return pass.run();
+}
+
+}  // namespace schakel::sis_oneroster
