@@ -34,11 +34,7 @@ struct Loader {
   // file, never a value.
   void resolve(json& node, const std::string& pointer) {
     if (node.is_object()) {
-      for (auto& [k, v] : node.items()) {
-        std::string token;
-        for (char c : k) token += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-        resolve(v, pointer + "/" + token);
-      }
+      for (auto& [k, v] : node.items()) resolve(v, pointer + "/" + schema::escape_pointer_token(k));
     } else if (node.is_array()) {
       for (std::size_t i = 0; i < node.size(); ++i) resolve(node[i], pointer + "/" + std::to_string(i));
     } else if (node.is_string()) {

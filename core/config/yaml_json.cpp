@@ -6,20 +6,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "schema/schema_set.hpp"
+
 namespace schakel::config {
 namespace {
 
 using nlohmann::json;
-
-std::string escape_token(const std::string& t) {
-  std::string out;
-  for (char c : t) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
 
 json plain_scalar(const std::string& s) {
   static const std::regex k_int(R"([-+]?[0-9]+)");
@@ -66,7 +58,7 @@ class Converter {
             continue;
           }
           const std::string key = kv.first.Scalar();
-          const std::string child = pointer + "/" + escape_token(key);
+          const std::string child = pointer + "/" + schema::escape_pointer_token(key);
           if (obj.contains(key)) {
             doc_.errors.push_back({where, child, "duplicate key '" + key + "'"});
             continue;

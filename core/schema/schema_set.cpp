@@ -62,7 +62,9 @@ std::string plain_words(const std::string& message) {
   return message;
 }
 
-std::string escape_token(const std::string& t) {
+}  // namespace
+
+std::string escape_pointer_token(const std::string& t) {
   std::string out;
   for (char c : t) {
     if (c == '~') out += "~0";
@@ -71,8 +73,6 @@ std::string escape_token(const std::string& t) {
   }
   return out;
 }
-
-}  // namespace
 
 const std::vector<std::string>& known_categories() { return k_categories; }
 
@@ -89,7 +89,7 @@ std::filesystem::path default_schema_dir() {
 
 std::string to_pointer(const std::vector<std::string>& tokens) {
   std::string out;
-  for (const auto& t : tokens) out += "/" + escape_token(t);
+  for (const auto& t : tokens) out += "/" + escape_pointer_token(t);
   return out;
 }
 

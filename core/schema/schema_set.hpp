@@ -63,6 +63,9 @@ class SchemaSet {
 // (development and tests), else the installed copy.
 std::filesystem::path default_schema_dir();
 
+// One JSON pointer token escaped: "b/c~" → "b~1c~0".
+std::string escape_pointer_token(const std::string& token);
+
 // "/a/b~1c" from {"a", "b/c"}.
 std::string to_pointer(const std::vector<std::string>& tokens);
 
