@@ -1,6 +1,7 @@
 #pragma once
 // The referral-portal plugin loaded by the real plugin host, against the real portal simulator.
 // One simulator per test binary, reset before every test; a host and a manual clock per test.
+#include "support/plugin_test_options.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,13 +75,7 @@ class PortalTest : public ::testing::Test {
     ASSERT_TRUE(parse_rfc3339("2026-03-04T09:15:00Z", t));
     clock_ = std::make_unique<ManualClock>(t);
     state_ = plugin_host::memory_state_store();
-    plugin_host::HostOptions o;
-    o.load.plugin_dirs = {plugin_dir_.path()};
-    o.load.daemon_uid = getuid();
-    o.load.schema_dir = std::string(SCHAKEL_SOURCE_DIR) + "/schemas";
-    o.clock = clock_.get();
-    o.watchdog_thread = false;
-    o.max_errors_in_a_row = 1000;
+    plugin_host::HostOptions o = test::plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
     o.records = [this](const std::string&, const std::string& stream, const json& record) {
       std::lock_guard lock(mu_);

@@ -2,6 +2,7 @@
 // The sis-oneroster plugin in the real plugin host, writing into a real SQLite store through a
 // small importer (the envelope rules in plugins/sis-oneroster/sync.hpp), with bundles written by
 // scripts/gen-oneroster.
+#include "plugin_test_options.hpp"
 #include <unistd.h>
 
 #include <cstdlib>
@@ -115,13 +116,7 @@ class SisHost : public ::testing::Test {
     ASSERT_TRUE(parse_rfc3339("2026-11-01T09:00:00Z", t));
     clock_ = std::make_unique<ManualClock>(t);
     state_ = plugin_host::store_state_store(*store_);
-    plugin_host::HostOptions o;
-    o.load.plugin_dirs = {plugin_dir_.path()};
-    o.load.daemon_uid = getuid();
-    o.load.schema_dir = std::string(SCHAKEL_SOURCE_DIR) + "/schemas";
-    o.clock = clock_.get();
-    o.watchdog_thread = false;
-    o.max_errors_in_a_row = 1000;
+    plugin_host::HostOptions o = test::plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
     o.quarantine = plugin_host::store_quarantine(*store_);
     o.records = [this](const std::string& c, const std::string& s, const json& r) {

@@ -1,4 +1,5 @@
 // The webhook plugin, loaded by the real plugin host, against the HTTPS test server.
+#include "support/plugin_test_options.hpp"
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,13 +30,7 @@ class Webhook : public HttpsTest {
     TimePoint t;
     ASSERT_TRUE(parse_rfc3339("2026-03-04T09:15:00Z", t));
     clock_ = std::make_unique<ManualClock>(t);
-    plugin_host::HostOptions o;
-    o.load.plugin_dirs = {plugin_dir_.path()};
-    o.load.daemon_uid = getuid();
-    o.load.schema_dir = std::string(SCHAKEL_SOURCE_DIR) + "/schemas";
-    o.clock = clock_.get();
-    o.watchdog_thread = false;
-    o.max_errors_in_a_row = 1000;
+    plugin_host::HostOptions o = test::plugin_test_options(plugin_dir_.path(), *clock_);
     o.on_log = [this](const std::string&, int, const std::string& msg) {
       std::lock_guard lock(log_mu_);
       logs_.push_back(msg);
