@@ -62,10 +62,15 @@ void ApiServer::State::close_sessions(bool idle_only) {
   }
 }
 
-void ApiServer::State::stop(std::chrono::milliseconds deadline) {
-  if (stopping.exchange(true)) return;
-  if (!started) return;  // nothing listens and nothing runs
-  asio::post(accept_strand, [self = shared_from_this(), deadline] {
+void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<void()> on_stopped) {
+  auto done = [&io = io, on_stopped]() {
+    if (on_stopped) asio::post(io, on_stopped);
+  };
+  if (stopping.exchange(true) || !started) {  // already stopping, or nothing listens and nothing runs
+    done();
+    return;
+  }
+  asio::post(accept_strand, [self = shared_from_this(), deadline, done] {
     boost::system::error_code ec;
     self->acceptor.close(ec);
     self->close_sessions(true);
@@ -74,12 +79,17 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline) {
       std::lock_guard lock(self->mu);
       none_left = self->sessions.empty();
     }
-    if (none_left) return;
+    if (none_left) {
+      done();
+      return;
+    }
     self->deadline_timer.expires_after(deadline);
-    self->deadline_timer.async_wait([self](boost::system::error_code wait_ec) {
-      if (wait_ec) return;  // cancelled: every connection ended in time
-      log::warn("api: shutdown deadline passed; closing the remaining connections");
-      self->close_sessions(false);
+    self->deadline_timer.async_wait([self, done](boost::system::error_code wait_ec) {
+      if (!wait_ec) {  // not cancelled: some connection outlived the deadline
+        log::warn("api: shutdown deadline passed; closing the remaining connections");
+        self->close_sessions(false);
+      }
+      done();
     });
   });
 }
@@ -128,14 +138,16 @@ ApiServer::ApiServer(asio::io_context& io, ApiOptions options, store::Store& sto
   register_core_endpoints(state_->service);
 }
 
-ApiServer::~ApiServer() { state_->stop(std::chrono::milliseconds(0)); }
+ApiServer::~ApiServer() { state_->stop(std::chrono::milliseconds(0), {}); }
 
 void ApiServer::add_route(Route route) { state_->service.add_route(std::move(route)); }
 void ApiServer::set_read_audit_hook(ReadAuditHook hook) { state_->service.set_read_audit_hook(std::move(hook)); }
 ApiService& ApiServer::service() { return state_->service; }
 std::uint16_t ApiServer::port() const { return state_->port; }
 bool ApiServer::uses_tls() const { return state_->tls != nullptr; }
-void ApiServer::stop(std::chrono::milliseconds deadline) { state_->stop(deadline); }
+void ApiServer::stop(std::chrono::milliseconds deadline, std::function<void()> on_stopped) {
+  state_->stop(deadline, std::move(on_stopped));
+}
 
 std::size_t ApiServer::open_connections() const {
   std::lock_guard lock(state_->mu);

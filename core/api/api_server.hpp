@@ -15,6 +15,7 @@
 // store, schemas and clock must outlive that.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "api/api_options.hpp"
@@ -41,8 +42,9 @@ class ApiServer {
   // Checks the transport policy, loads TLS, binds and starts accepting. Errors say what and where.
   Status start();
   // Thread-safe; returns at once. Idle connections close now, busy ones after their response,
-  // and whatever is left when `deadline` passes is closed.
-  void stop(std::chrono::milliseconds deadline);
+  // and whatever is left when `deadline` passes is closed. `on_stopped` (optional) runs once, on
+  // the io_context, when no connection is left or the deadline has passed.
+  void stop(std::chrono::milliseconds deadline, std::function<void()> on_stopped = {});
 
   [[nodiscard]] std::uint16_t port() const;  // the bound port, after start()
   [[nodiscard]] bool uses_tls() const;

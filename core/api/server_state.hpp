@@ -36,7 +36,7 @@ struct ApiServer::State : std::enable_shared_from_this<ApiServer::State> {
   // Counts a new connection from `ip`; false when that client has too many.
   bool admit(const std::string& ip, const std::shared_ptr<SessionHandle>& handle);
   void end_session(const std::string& ip, const std::shared_ptr<SessionHandle>& handle);
-  void stop(std::chrono::milliseconds deadline);
+  void stop(std::chrono::milliseconds deadline, std::function<void()> on_stopped);
   void close_sessions(bool idle_only);
 
   boost::asio::io_context& io;

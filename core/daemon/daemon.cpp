@@ -40,8 +40,12 @@ class Daemon {
       log::error("cannot write the audit log", {{"error", st.message()}});
       return 1;
     }
-    rt_.start();
+    if (auto st = rt_.start(); !st) {
+      log::error("cannot start", {{"error", st.message()}});
+      return 1;
+    }
     log::info("ready", {{"instance", rt_.config().instance_name()},
+                        {"api", rt_.api_url()},
                         {"data_dir", rt_.config().data_dir().string()},
                         {"store_schema_version", rt_.store().schema_version()},
                         {"connectors", rt_.plugins().connectors()},
@@ -106,8 +110,8 @@ class Daemon {
     log::info("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
                            {"deadline_ms", rt_.config().shutdown_deadline_ms()}});
     signals_.cancel();
-    rt_.stop();
-    io_.stop();
+    // Open API requests get the shutdown deadline; then everything else stops with the loop.
+    rt_.stop([this] { io_.stop(); });
   }
 
   asio::io_context& io_;

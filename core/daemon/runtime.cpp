@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <boost/asio/post.hpp>
+
 #include "daemon/connectors.hpp"
+#include "daemon/endpoints.hpp"
 #include "log/log.hpp"
 #include "schedule/cron_expression.hpp"
 
@@ -56,6 +59,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(boost::asio::io_context& io, sche
   rt->importer_ = std::make_unique<RecordImporter>(*rt->store_, *rt->audit_, rt->consent_, *rt->clock_);
   rt->load_connectors();
   SCHAKEL_TRY(rt->build_data_path());
+  SCHAKEL_TRY(rt->open_api());
   return rt;
 }
 
@@ -178,12 +182,46 @@ Status Runtime::build_data_path() {
   return {};
 }
 
-void Runtime::start() {
+Status Runtime::open_api() {
+  if (!config_.doc.contains("api")) {
+    log::warn("api: not configured; the daemon serves no admin API");
+    return {};
+  }
+  auto options = api::api_options_from_config(config_, *clock_);
+  if (!options) return options.status();
+  api_ = std::make_unique<api::ApiServer>(io_, std::move(options.value()), *store_, schemas_, *clock_);
+  api_->set_read_audit_hook([this](const api::ReadAccess& access) {
+    audit::AuditEvent event;
+    event.time = access.at;
+    event.tenant = access.tenant;
+    event.action = "read";
+    event.outcome = access.outcome == "permitted" ? "permitted" : "blocked";
+    event.actor = access.actor;
+    event.actor_role = access.actor_role;
+    event.student_id = access.student_id;
+    event.trace_id = access.trace_id;
+    event.reason = access.kind + " " + access.entity_id + " read through the API";
+    return audit_->append_durable(*store_, event).status();
+  });
+  register_daemon_endpoints(api_->service(), *this);
+  return {};
+}
+
+std::string Runtime::api_url() const {
+  if (!api_) return {};
+  const auto listen = config_.doc["api"].value("listen", std::string("127.0.0.1:8443"));
+  const auto host = listen.substr(0, listen.rfind(':'));
+  return std::string(api_->uses_tls() ? "https://" : "http://") + host + ":" + std::to_string(api_->port());
+}
+
+Status Runtime::start() {
+  if (api_) SCHAKEL_TRY(api_->start());
   if (auto st = engine_->start(); !st) log::error("delivery engine did not start", {{"error", st.message()}});
   scheduler_ = std::make_unique<Scheduler>(io_, *clock_, SchedulerOptions{});
   schedule_polls();
   scheduler_->start();
   arm_checkpoint_timer();
+  return {};
 }
 
 void Runtime::schedule_polls() {
@@ -215,7 +253,17 @@ void Runtime::poll(const std::string& connector, JobDone done) {
   });
 }
 
-void Runtime::stop() {
+void Runtime::stop(std::function<void()> on_stopped) {
+  if (stopped_) {
+    if (on_stopped) on_stopped();
+    return;
+  }
+  stopped_ = true;
+  if (api_) {
+    api_->stop(std::chrono::milliseconds(config_.shutdown_deadline_ms()), std::move(on_stopped));
+  } else if (on_stopped) {
+    boost::asio::post(io_, std::move(on_stopped));
+  }
   if (scheduler_) scheduler_->stop();
   if (engine_) engine_->stop();
   checkpoint_timer_.cancel();

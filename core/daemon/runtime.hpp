@@ -1,14 +1,16 @@
 #pragma once
 // Everything a running schakeld holds, built from the configuration in dependency order and
-// stopped in reverse: store, plugin host with the connectors, and the scheduler of their polls.
-// Later modules (consent, audit, outbox, API) hang from here.
+// stopped in reverse: store, audit log, consent index, plugin host with the connectors, routes and
+// the delivery engine, the scheduler of the polls, and the admin API.
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "api/api_server.hpp"
 #include "audit/audit_writer.hpp"
 #include "base/clock.hpp"
 #include "config/config.hpp"
@@ -31,10 +33,13 @@ class Runtime {
                                                config::Config config, std::filesystem::path schema_dir);
   ~Runtime();
 
-  // Starts the schedules. Missed polls run once now (run_missed_at_start).
-  void start();
-  // Stops scheduling; in-progress plugin calls finish or hit their deadline.
-  void stop();
+  // Starts the admin API, the delivery engine and the schedules. Missed polls run once now
+  // (run_missed_at_start). Fails when the API cannot listen.
+  Status start();
+  // Stops the API (open requests get the shutdown deadline), scheduling and delivery; in-progress
+  // plugin calls finish or hit their deadline. `on_stopped` runs on the io_context when the API
+  // has let go of its last connection.
+  void stop(std::function<void()> on_stopped = {});
 
   [[nodiscard]] const config::Config& config() const { return config_; }
   void replace_config(config::Config config) { config_ = std::move(config); }
@@ -49,6 +54,10 @@ class Runtime {
   [[nodiscard]] ConsentService& consent() { return consent_; }
   [[nodiscard]] outbox::DeliveryEngine& delivery() { return *engine_; }
   [[nodiscard]] routing::Router& router() { return *router_; }
+  // Null when the configuration has no `api` section.
+  [[nodiscard]] api::ApiServer* api() { return api_.get(); }
+  // "https://127.0.0.1:8443" once started; empty without an API.
+  [[nodiscard]] std::string api_url() const;
 
  private:
   Runtime(boost::asio::io_context& io, schema::SchemaSet schemas, config::Config config,
@@ -59,6 +68,8 @@ class Runtime {
   void load_connectors();
   // Routes checked against the loaded connectors, the delivery engine and the router.
   Status build_data_path();
+  // The admin API with every endpoint; each read of a student's data goes to the audit log.
+  Status open_api();
   void schedule_polls();
   void poll(const std::string& connector, JobDone done);
 
@@ -81,6 +92,8 @@ class Runtime {
   std::unique_ptr<outbox::DeliveryEngine> engine_;
   routing::StoreProjector projector_;
   std::unique_ptr<routing::Router> router_;
+  std::unique_ptr<api::ApiServer> api_;
+  bool stopped_ = false;
 };
 
 }  // namespace schakel::daemon

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../support/api_test_client.hpp"
 #include "../support/child_process.hpp"
 #include "../support/temp_dir.hpp"
 
@@ -119,4 +120,33 @@ TEST_F(DaemonTest, CheckConfigPrintsEveryErrorWithItsPlace) {
   auto ok = test::run_program({k_schakel, "config", "check", config().string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find(": ok"), std::string::npos);
+}
+
+// The daemon serves the admin API: over TLS with the demo's self-signed certificate, on the port
+// it announces in its ready line; a request without a token is refused; SIGTERM ends it cleanly.
+TEST_F(DaemonTest, ServesTheAdminApiOverTls) {
+  write(config(), [&] {
+    std::string text = config_text("api") + "api:\n  listen: 127.0.0.1:0\n";
+    text.replace(text.find("  data_dir:"), 0, "  demo: true\n");
+    return text;
+  }());
+  test::ChildProcess d({k_schakeld, "--config", config().string()});
+  auto ready = d.wait_for("\"msg\":\"ready\"");
+  ASSERT_TRUE(ready) << d.all_output();
+  const std::string url = nlohmann::json::parse(*ready)["api"].get<std::string>();
+  ASSERT_EQ(url.rfind("https://127.0.0.1:", 0), 0u) << url;
+
+  test::ClientOptions client;
+  client.port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  client.ca_file = (dir_.path() / "data" / "tls" / "cert.pem").string();
+  const auto health = test::http_request(client, "GET", "/v1/health");
+  ASSERT_EQ(health.status, 200) << health.error << health.body;
+  EXPECT_EQ(health.json()["status"], "ok") << health.body;
+  const auto student = test::http_request(client, "GET", "/v1/students/s1");
+  EXPECT_EQ(student.status, 401) << student.body;
+
+  d.signal(SIGTERM);
+  ASSERT_TRUE(d.wait_for("\"msg\":\"stopped\"")) << d.all_output();
+  EXPECT_EQ(d.wait_exit(), 0);
+  EXPECT_FALSE(test::tls_handshake(client).empty()) << "the API still answers after the daemon stopped";
 }
