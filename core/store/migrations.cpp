@@ -135,6 +135,19 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
+// Per-recipient calendar feeds: only the SHA-256 of each capability secret is kept.
+constexpr const char* k_v4 = R"sql(
+CREATE TABLE calendar_feeds (
+  id TEXT PRIMARY KEY NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL,
+  recipient TEXT NOT NULL,  -- JSON {organisation, role, name, person_id}
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  created_by TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -142,6 +155,7 @@ const std::vector<Migration>& migrations() {
       {1, k_v1},
       {2, k_v2},
       {3, k_v3},
+      {4, k_v4},
   };
   return all;
 }

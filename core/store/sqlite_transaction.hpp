@@ -74,6 +74,10 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<ApiTokenRow>> api_token(const std::string& id) override;
   Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) override;
   Status revoke_api_token(const std::string& id, TimePoint at) override;
+  Status insert_calendar_feed(const CalendarFeedRow& row) override;
+  Result<std::optional<CalendarFeedRow>> calendar_feed(const std::string& id) override;
+  Result<std::optional<CalendarFeedRow>> calendar_feed_by_hash(const std::string& token_sha256) override;
+  Status revoke_calendar_feed(const std::string& id, TimePoint at) override;
 
   Status commit() override;
 
@@ -92,6 +96,7 @@ class SqliteTransaction final : public Transaction {
   Status change_outbox(const std::string& sql, const std::vector<Param>& params, std::int64_t id,
                        const char* doing);
   Result<std::optional<ApiTokenRow>> read_api_token(const char* column, const std::string& value);
+  Result<std::optional<CalendarFeedRow>> read_calendar_feed(const char* column, const std::string& value);
 
   Db& db_;
   Mode mode_;

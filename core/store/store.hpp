@@ -153,6 +153,18 @@ struct ApiTokenRow {
   std::string label;
 };
 
+// A recipient's calendar feed (core's ICS export): an unguessable, revocable capability URL.
+// Only the SHA-256 of the secret in the URL is kept.
+struct CalendarFeedRow {
+  std::string id;
+  std::string token_sha256;  // lower-case hex
+  std::string tenant;        // the school (BRIN) whose meetings the feed carries
+  nlohmann::json recipient;  // {organisation, role, name, person_id}: as the consent gate sees them
+  TimePoint created_at{};
+  std::optional<TimePoint> revoked_at;
+  std::string created_by;  // the API token that made it
+};
+
 // A unit of work. Reads see the transaction's own writes. Destroying an uncommitted transaction
 // rolls it back.
 class Transaction {
@@ -217,6 +229,12 @@ class Transaction {
   virtual Result<std::optional<ApiTokenRow>> api_token(const std::string& id) = 0;
   virtual Result<std::optional<ApiTokenRow>> api_token_by_hash(const std::string& token_sha256) = 0;
   virtual Status revoke_api_token(const std::string& id, TimePoint at) = 0;
+
+  // Calendar feeds (migration 4).
+  virtual Status insert_calendar_feed(const CalendarFeedRow& row);
+  virtual Result<std::optional<CalendarFeedRow>> calendar_feed(const std::string& id);
+  virtual Result<std::optional<CalendarFeedRow>> calendar_feed_by_hash(const std::string& token_sha256);
+  virtual Status revoke_calendar_feed(const std::string& id, TimePoint at);
 
   virtual Status commit() = 0;
 };
