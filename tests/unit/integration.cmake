@@ -54,3 +54,11 @@ target_compile_definitions(sis_oneroster_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJ
 add_dependencies(sis_oneroster_test schakel_sis_oneroster)
 schakel_warnings(sis_oneroster_test)
 gtest_discover_tests(sis_oneroster_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
+# The iCalendar writer's output parsed by python3-icalendar: starts python, so integration.
+add_executable(ical_independent_test adapters/ical/independent_parse_test.cpp)
+target_link_libraries(ical_independent_test PRIVATE schakel_ical schakel_test_support GTest::gtest GTest::gtest_main)
+target_include_directories(ical_independent_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/adapters/ical
+  ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(ical_independent_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+schakel_warnings(ical_independent_test)
+gtest_discover_tests(ical_independent_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 60)
