@@ -14,9 +14,14 @@ void register_operations_endpoints(api::ApiService& service, Runtime& rt);
 // Guardians, cases, consents, referrals, meetings and the audit log.
 void register_case_endpoints(api::ApiService& service, Runtime& rt);
 
+// Per-recipient calendar feeds: POST/DELETE /v1/calendar-feeds (staff), GET /v1/calendar/{feed}
+// (public: the URL is the capability).
+void register_calendar_endpoints(api::ApiService& service, Runtime& rt);
+
 inline void register_daemon_endpoints(api::ApiService& service, Runtime& rt) {
   register_operations_endpoints(service, rt);
   register_case_endpoints(service, rt);
+  register_calendar_endpoints(service, rt);
 }
 
 }  // namespace schakel::daemon

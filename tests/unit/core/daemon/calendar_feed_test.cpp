@@ -1,0 +1,226 @@
+// Per-recipient calendar feeds through the daemon's API, in process (no sockets): a real
+// Runtime on a temp SQLite store, the real consent index, the real audit log.
+#include <fstream>
+#include <regex>
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "api/token_store.hpp"
+#include "audit/entry.hpp"
+#include "config/config.hpp"
+#include "daemon/runtime.hpp"
+#include "temp_dir.hpp"
+
+using namespace schakel;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_schemas = std::string(SCHAKEL_SOURCE_DIR) + "/schemas";
+
+json meeting_doc() {
+  return {{"id", "m1"},
+          {"school_id", "sch1"},
+          {"kind", "ot"},
+          {"start", "2026-12-01T13:00:00+01:00"},
+          {"end", "2026-12-01T15:00:00+01:00"},
+          {"location", "Kamer 4"},
+          {"owner", {{"kind", "schakel"}}},
+          {"ical_uid", "m1@schakel.invalid"},
+          {"sequence", 1},
+          {"status", "planned"},
+          {"updated_at", "2026-11-20T09:00:00Z"},
+          {"standing_members",
+           {{{"role", "youth_nurse"}, {"name", "A. Bos"}, {"organisation", "GGD"}},
+            {{"role", "school_social_worker"}, {"name", "B. de Vries"}}}},
+          {"agenda",
+           {{{"start", "2026-12-01T13:30:00+01:00"}, {"end", "2026-12-01T14:00:00+01:00"}, {"case_id", "k1"},
+             {"student_id", "s1"}},
+            {{"start", "2026-12-01T14:00:00+01:00"}, {"end", "2026-12-01T14:30:00+01:00"}, {"case_id", "k2"},
+             {"student_id", "s2"}}}}};
+}
+
+// RFC 5545 folds long lines; the tests read the unfolded text.
+std::string unfold(std::string ics) { return std::regex_replace(ics, std::regex("\r\n[ \t]"), ""); }
+
+class CalendarFeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto file = dir_.path() / "schakel.yaml";
+    std::ofstream(file) << "version: 1\ninstance:\n  name: feeds\n  data_dir: data\n"
+                           "  log: {format: json, level: warn}\n"
+                           "api:\n  listen: 127.0.0.1:0\n  allow_plain_http_on_loopback: true\n"
+                           "schools:\n  - {brin: 27XK, naam: CBS Het Kompas}\n";
+    auto schemas = schema::SchemaSet::load(k_schemas);
+    ASSERT_TRUE(schemas) << schemas.status().message();
+    auto loaded = config::load_config(file, *schemas);
+    ASSERT_TRUE(loaded.config);
+    auto rt = daemon::Runtime::open(io_, std::move(*schemas), std::move(*loaded.config), k_schemas);
+    ASSERT_TRUE(rt) << rt.status().message();
+    rt_ = std::move(rt.value());
+    ASSERT_NE(rt_->api(), nullptr);
+
+    put(store::Kind::school, "sch1", {{"id", "sch1"}, {"brin", "27XK"}, {"vestiging", "01"}, {"naam", "CBS Het Kompas"},
+                                      {"swv_code", "PO2401"}});
+    const json s1 = {{"id", "s1"}, {"school_id", "sch1"}, {"naam", {{"roepnaam", "Sanne"}, {"achternaam", "Bakker"}}},
+                     {"birth_date", "2016-04-02"}, {"eckid", "https://id.school/pv/abc"}, {"status", "active"}};
+    const json s2 = {{"id", "s2"}, {"school_id", "sch1"}, {"naam", {{"voornamen", "Daan Pieter"}, {"achternaam", "Smit"}}},
+                     {"birth_date", "2015-09-12"}, {"status", "active"}};
+    const json g1 = {{"id", "g1"}, {"naam", {{"achternaam", "Bakker"}}},
+                     {"children", {{{"student_id", "s1"}, {"relation", "parent"}, {"gezag", "yes"}}}}};
+    const json g2 = {{"id", "g2"}, {"naam", {{"achternaam", "Smit"}}},
+                     {"children", {{{"student_id", "s2"}, {"relation", "parent"}, {"gezag", "yes"}}}}};
+    put(store::Kind::student, "s1", s1);
+    put(store::Kind::student, "s2", s2);
+    put(store::Kind::guardian, "g1", g1);
+    put(store::Kind::guardian, "g2", g2);
+    put(store::Kind::meeting, "m1", meeting_doc());
+    const json consent = {{"id", "c1"}, {"student_id", "s1"}, {"school_id", "sch1"},
+                          {"grantors", {{{"kind", "guardian"}, {"guardian_id", "g1"}}}},
+                          {"recipients", {{{"organisation", "GGD"}, {"role", "youth_nurse"}}}},
+                          {"purposes", {"calendar"}}, {"categories", {"identity", "case"}},
+                          {"valid_from", "2026-01-01"}, {"status", "active"}, {"legal_basis", "consent"},
+                          {"evidence", {{"form_version", "1"}, {"recorded_by", "ib"}, {"recorded_at", "2026-11-01T10:00:00Z"}}}};
+    rt_->consent().change([&](consent::ConsentIndex& index) {
+      for (const auto* s : {&s1, &s2}) ASSERT_TRUE(index.apply_student(*s));
+      for (const auto* g : {&g1, &g2}) ASSERT_TRUE(index.apply_guardian(*g));
+      auto c = index.record(consent, rt_->clock().now());
+      ASSERT_TRUE(c) << c.status().message();
+    });
+    staff_ = token(api::Role::staff, "27XK");
+  }
+
+  void put(store::Kind kind, const std::string& id, const json& doc) {
+    store::Entity e{kind, id, "27XK01", doc.value("student_id", ""), "", "", "", true, doc, rt_->clock().now()};
+    ASSERT_TRUE(rt_->store().write([&](store::Transaction& tx) { return tx.put(e); }));
+  }
+
+  std::string token(api::Role role, const std::string& brin) {
+    auto issued = rt_->api()->tokens().create({role, {brin}, rt_->clock().now() + std::chrono::hours(1), "test", "t"});
+    if (!issued) throw std::runtime_error(issued.status().message());
+    return issued->secret;
+  }
+
+  api::ApiResponse call(const std::string& method, const std::string& target, const std::string& bearer = "",
+                        const json& body = nullptr, std::map<std::string, std::string> headers = {}) {
+    api::ApiRequest r;
+    r.method = method;
+    r.target = target;
+    r.headers = std::move(headers);
+    if (!bearer.empty()) r.headers["authorization"] = "Bearer " + bearer;
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.headers["content-type"] = "application/json";
+    }
+    r.client_ip = "127.0.0.1";
+    return rt_->api()->service().handle(r);
+  }
+
+  // The feed's URL, from POST /v1/calendar-feeds.
+  std::string make_feed(const json& recipient) {
+    auto r = call("POST", "/v1/calendar-feeds", staff_, {{"school_id", "sch1"}, {"recipient", recipient}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body).value("url", "");
+  }
+
+  std::vector<store::AuditRow> audit_rows(const std::string& action) {
+    auto tx = rt_->store().begin(false);
+    auto rows = (*tx)->audit_range(1, 1000);
+    std::vector<store::AuditRow> out;
+    for (auto& row : *rows) {
+      if (row.action == action) out.push_back(row);
+    }
+    return out;
+  }
+
+  test::TempDir dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<daemon::Runtime> rt_;
+  std::string staff_;
+};
+
+const json k_nurse = {{"organisation", "GGD"}, {"role", "youth_nurse"}, {"name", "A. Bos"}};
+
+}  // namespace
+
+TEST_F(CalendarFeedTest, ANurseSeesOnlyTheChildHerConsentCovers) {
+  const std::string url = make_feed(k_nurse);
+  ASSERT_EQ(url.rfind("/v1/calendar/skl_", 0), 0u) << url;
+  auto r = call("GET", url);  // no bearer token: the URL is the capability
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/calendar; charset=utf-8");
+  const std::string ics = unfold(r.body);
+  EXPECT_NE(ics.find("UID:m1@schakel.invalid"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("casus 1: Sanne"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("casus 2"), std::string::npos) << ics;
+  for (const char* never : {"Daan", "Smit", "Bakker", "id.school", "2016-04-02"}) {
+    EXPECT_EQ(ics.find(never), std::string::npos) << never << " leaked into " << ics;
+  }
+  // Each fetch with content is a disclosure, with the recipient, purpose and consent named.
+  auto disclosed = audit_rows("disclose");
+  ASSERT_EQ(disclosed.size(), 1u);
+  EXPECT_EQ(disclosed[0].purpose, "calendar");
+  EXPECT_EQ(disclosed[0].consent_ids, (std::vector<std::string>{"c1"}));
+  EXPECT_EQ(audit::decode_recipient(disclosed[0].recipient).name, "A. Bos");
+
+  // Polling with the ETag costs nothing and discloses nothing new.
+  std::string etag;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "ETag") etag = v;
+  }
+  ASSERT_FALSE(etag.empty());
+  auto again = call("GET", url, "", nullptr, {{"if-none-match", etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(audit_rows("disclose").size(), 1u);
+}
+
+TEST_F(CalendarFeedTest, ParentsGetTheirOwnChildsSlotOnly) {
+  auto r = call("GET", make_feed({{"role", "parent"}, {"name", "Mw. Smit"}, {"person_id", "g2"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string ics = unfold(r.body);
+  EXPECT_NE(ics.find("casus 2: Daan"), std::string::npos) << ics;
+  EXPECT_EQ(ics.find("Sanne"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("DTSTART;TZID=Europe/Amsterdam:20261201T140000"), std::string::npos) << ics;
+}
+
+TEST_F(CalendarFeedTest, AMemberWithoutConsentSeesNoNameAndTheFetchIsStillLogged) {
+  auto r = call("GET", make_feed({{"role", "school_social_worker"}, {"name", "B. de Vries"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string ics = unfold(r.body);
+  EXPECT_EQ(ics.find("Sanne"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("casus 1"), std::string::npos) << ics;
+  EXPECT_TRUE(audit_rows("disclose").empty());
+  EXPECT_EQ(audit_rows("export").size(), 1u);
+}
+
+TEST_F(CalendarFeedTest, ARevokedOrUnknownFeedIsGoneAndOtherSchoolsCannotTouchIt) {
+  auto created = call("POST", "/v1/calendar-feeds", staff_, {{"school_id", "sch1"}, {"recipient", k_nurse}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto feed = json::parse(created.body);
+  const std::string other = token(api::Role::staff, "12AB");
+  EXPECT_EQ(call("POST", "/v1/calendar-feeds", other, {{"school_id", "sch1"}, {"recipient", k_nurse}}).status, 403);
+  EXPECT_EQ(call("DELETE", "/v1/calendar-feeds/" + feed["id"].get<std::string>(), other).status, 403);
+  EXPECT_EQ(call("POST", "/v1/calendar-feeds", token(api::Role::admin, "27XK"),
+                 {{"school_id", "sch1"}, {"recipient", k_nurse}}).status, 403);
+  EXPECT_EQ(call("POST", "/v1/calendar-feeds", "", {{"school_id", "sch1"}, {"recipient", k_nurse}}).status, 401);
+
+  EXPECT_EQ(call("GET", feed["url"].get<std::string>()).status, 200);
+  EXPECT_EQ(call("DELETE", "/v1/calendar-feeds/" + feed["id"].get<std::string>(), staff_).status, 200);
+  EXPECT_EQ(call("GET", feed["url"].get<std::string>()).status, 404);
+  EXPECT_EQ(call("GET", "/v1/calendar/skl_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics").status, 404);
+  EXPECT_EQ(call("GET", "/v1/calendar/m1.ics").status, 404);
+}
+
+TEST_F(CalendarFeedTest, ABadRequestNamesEachProblem) {
+  auto r = call("POST", "/v1/calendar-feeds", staff_,
+                {{"school_id", "sch1"}, {"extra", 1}, {"recipient", {{"role", "parent"}, {"name", "X"}, {"bsn", "1"}}}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  const std::string body = r.body;
+  for (const char* pointer : {"/extra", "/recipient/bsn", "/recipient/person_id"}) {
+    EXPECT_NE(body.find(pointer), std::string::npos) << pointer << " missing in " << body;
+  }
+  EXPECT_EQ(call("POST", "/v1/calendar-feeds", staff_,
+                 {{"school_id", "nope"}, {"recipient", k_nurse}}).status, 422);
+}
