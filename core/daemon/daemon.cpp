@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -102,6 +103,9 @@ class Daemon {
       return;
     }
     rt_.clock().set(at);
+    // What the new time makes due runs now, not after the scheduler's or the engine's next nap.
+    asio::post(rt_.scheduler().executor(), [this] { rt_.scheduler().tick(); });
+    rt_.delivery().wake();
     log::info("clock set", {{"now", format_utc(rt_.clock().now())}});
   }
 #endif

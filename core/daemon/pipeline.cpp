@@ -40,6 +40,7 @@ std::optional<store::Kind> stream_kind(const std::string& stream) {
   if (stream == "students") return store::Kind::student;
   if (stream == "guardians") return store::Kind::guardian;
   if (stream == "staff") return store::Kind::staff;
+  if (stream == "queued_referrals") return store::Kind::referral;
   return std::nullopt;
 }
 
@@ -168,8 +169,14 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
   if (stream == "referral_status") return import_referral_status(connector, record);
-  if (stream_kind(stream)) return import_entity(connector, stream, record);
-  return {};  // other streams (e.g. rejected rows) are reported by their plugin, not stored
+  // Other streams (e.g. rejected rows) are reported by their plugin, not stored.
+  if (!stream_kind(stream)) return {};
+  SCHAKEL_TRY(import_entity(connector, stream, record));
+  if (stream != "queued_referrals" || !fire_) return {};
+  // Stored first, fired second: a crash in between repeats the record (its source's cursor has
+  // not moved), and the repeat's idempotency key (route, referral, version) queues nothing twice.
+  const json& doc = record.contains("record") ? record["record"] : record;
+  return fire_("referral.queued", doc.value("id", ""), connector);
 }
 
 Status RecordImporter::import_entity(const std::string& connector, const std::string& stream, const json& env) {

@@ -2,6 +2,7 @@
 // The data path's real parts behind the outbox's seams: the consent gate (core/consent) as
 // outbox::Gate, the audit log (core/audit) as outbox::AuditSink, a sink plugin behind the plugin
 // host as outbox::Destination, and the import of records that source plugins emit.
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -81,11 +82,18 @@ class PluginDestination final : public outbox::Destination {
 // carry {source_key, source_version, source, active, record}; they are upserted by (connector,
 // source key) so an older version never replaces a newer one. The stream "referral_status"
 // carries the SWV portal's status changes; they update the referral and are audited as an import.
+// The stream "queued_referrals" carries referrals a source reports as queued: each is stored like
+// an entity, then the explicit event referral.queued is fired for it.
 class RecordImporter {
  public:
+  // Fires the routes of an explicit event (the Router's fire), on behalf of `actor`.
+  using FireEvent = std::function<Status(const std::string& trigger, const std::string& entity_id,
+                                         const std::string& actor)>;
   RecordImporter(store::Store& store, audit::AuditWriter& audit, ConsentService& consent, const Clock& clock)
       : store_(store), audit_(audit), consent_(consent), clock_(clock) {}
   Status import(const std::string& connector, const std::string& stream, const nlohmann::json& record);
+  // Set once the routes are built, before any poll runs.
+  void set_fire(FireEvent fire) { fire_ = std::move(fire); }
 
  private:
   Status import_entity(const std::string& connector, const std::string& stream, const nlohmann::json& envelope);
@@ -95,6 +103,7 @@ class RecordImporter {
   audit::AuditWriter& audit_;
   ConsentService& consent_;
   const Clock& clock_;
+  FireEvent fire_;
 };
 
 }  // namespace schakel::daemon

@@ -179,6 +179,9 @@ Status Runtime::build_data_path() {
   }
   router_ = std::make_unique<routing::Router>(*store_, *clock_, *gate_, *audit_sink_, projector_,
                                               std::move(routes.routes), [this] { engine_->wake(); });
+  importer_->set_fire([this](const std::string& trigger, const std::string& id, const std::string& actor) {
+    return router_->fire({trigger, id, "", "", "", actor, ""}).status();
+  });
   return {};
 }
 

@@ -129,7 +129,18 @@ Result<EnqueueOutcome> SqliteTransaction::enqueue_outbox(const OutboxItem& it) {
       .bind(16, it.trace_id)
       .bind(17, it.revokes_id);
   SCHAKEL_TRY(ins->run());
-  const bool inserted = db_.changes() == 1;
+  if (db_.changes() == 1) {
+    // The new row is exactly what was bound: no need to read it back and parse its JSON again.
+    OutboxItem stored = it;
+    stored.id = db_.last_insert_rowid();
+    stored.state = OutboxState::pending;
+    stored.attempts = 0;
+    stored.receipt.reset();
+    stored.last_error.clear();
+    stored.delivered_at.reset();
+    return EnqueueOutcome{std::move(stored), true};
+  }
+  const bool inserted = false;
   auto rows = read_outbox(select_outbox() + " WHERE idempotency_key = ?", {it.idempotency_key});
   if (!rows) return rows.status();
   if (rows->empty()) return Status(ErrorCode::internal, what + ": the row vanished after insert");

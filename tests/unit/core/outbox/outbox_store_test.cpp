@@ -189,3 +189,44 @@ TEST(OutboxStore, DeliveredItemsAreFoundByConsent) {
 
 }  // namespace
 }  // namespace schakel::test
+
+namespace schakel::test {
+namespace {
+
+// enqueue_outbox builds the returned item from what it bound instead of reading the row back;
+// it must still be exactly what a read gives (state, attempts, no receipt).
+TEST(OutboxStore, EnqueueReturnsTheItemAsStored) {
+  StoreFixture f;
+  auto it = make_item("k-returned", "swv-portal", t0() + std::chrono::microseconds{1234567});
+  it.trace_id = "trace-2";
+  it.state = store::OutboxState::delivered;  // ignored: a new item is pending
+  it.attempts = 3;
+  it.receipt = "{}";
+  store::OutboxItem returned;
+  ASSERT_TRUE(f.store->write([&](store::Transaction& tx) -> Status {
+    auto r = tx.enqueue_outbox(it);
+    if (!r) return r.status();
+    returned = r->item;
+    return Status::ok();
+  }));
+  const auto read = f.item(returned.id);
+  EXPECT_EQ(returned.id, read.id);
+  EXPECT_EQ(returned.state, read.state);
+  EXPECT_EQ(returned.attempts, read.attempts);
+  EXPECT_EQ(returned.next_attempt_at, read.next_attempt_at);
+  EXPECT_EQ(returned.created_at, read.created_at);
+  EXPECT_EQ(returned.receipt, read.receipt);
+  EXPECT_EQ(returned.last_error, read.last_error);
+  EXPECT_EQ(returned.delivered_at, read.delivered_at);
+  EXPECT_EQ(returned.document, read.document);
+  EXPECT_EQ(returned.recipient, read.recipient);
+  EXPECT_EQ(returned.route, read.route);
+  EXPECT_EQ(returned.categories, read.categories);
+  EXPECT_EQ(returned.consent_ids, read.consent_ids);
+  EXPECT_EQ(returned.trace_id, read.trace_id);
+  EXPECT_EQ(read.state, store::OutboxState::pending);
+  EXPECT_EQ(read.attempts, 0);
+}
+
+}  // namespace
+}  // namespace schakel::test
