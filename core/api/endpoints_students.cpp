@@ -53,17 +53,14 @@ ApiResponse create_student(ApiService& service, RequestContext& ctx) {
   {
     auto tx = service.store().begin(false);
     if (!tx) return store_failure(tx.status());
-    auto school = (*tx)->get(store::Kind::school, school_id);
+    auto school = store::school_tenant(**tx, school_id);
     if (!school) return store_failure(school.status());
     if (!*school) {
       ctx.may_see_all({});
       return error_response(422, "invalid_document", "school " + school_id + " is not known",
                             {{"/school_id", "no school with this id"}});
     }
-    tenant = (*school)->tenant;
-    if (tenant.empty()) {
-      tenant = (*school)->doc.value("brin", std::string()) + (*school)->doc.value("vestiging", std::string());
-    }
+    tenant = **school;
   }
   if (!ctx.may_see(tenant)) return forbidden("school " + school_id + " is not one of this token's schools");
 

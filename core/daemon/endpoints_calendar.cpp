@@ -29,19 +29,17 @@ std::string resolve_tenant(Runtime& rt, const std::string& school_id, std::optio
     out = api::store_failure(tx.status());
     return {};
   }
-  auto school = (*tx)->get(store::Kind::school, school_id);
-  if (!school) {
-    out = api::store_failure(school.status());
+  auto tenant = store::school_tenant(**tx, school_id);
+  if (!tenant) {
+    out = api::store_failure(tenant.status());
     return {};
   }
-  if (!*school) {
+  if (!*tenant) {
     out = error_response(422, "invalid_document", "school " + school_id + " is not known",
                          {{"/school_id", "no school with this id"}});
     return {};
   }
-  std::string tenant = (*school)->tenant;
-  if (tenant.empty()) tenant = (*school)->doc.value("brin", "") + (*school)->doc.value("vestiging", "");
-  return tenant;
+  return **tenant;
 }
 
 std::vector<api::Problem> check_feed_request(const json& body) {

@@ -169,6 +169,7 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
   if (stream == "referral_status") return import_referral_status(connector, record);
+  if (stream == "meetings") return import_meeting(connector, record);
   // Other streams (e.g. rejected rows) are reported by their plugin, not stored.
   if (!stream_kind(stream)) return {};
   SCHAKEL_TRY(import_entity(connector, stream, record));
@@ -189,17 +190,67 @@ Status RecordImporter::import_entity(const std::string& connector, const std::st
   e.source_version = env.value("source_version", "");
   e.active = env.value("active", true);
   e.id = doc.value("id", connector + ":" + e.source_key);
-  e.tenant = doc.value("school_id", "");
   e.doc = doc;
   e.updated_at = clock_.now();
   if (kind == store::Kind::guardian && doc.contains("children") && !doc["children"].empty())
     e.student_id = doc["children"][0].value("student_id", "");
-  Status st = store_.write([&](store::Transaction& tx) { return tx.upsert(e).status(); });
+  if (kind == store::Kind::referral) e.student_id = doc.value("student_id", "");
+  Status st = store_.write([&](store::Transaction& tx) -> Status {
+    // The school's tenant, as the API scopes tokens; a school not (yet) known keeps its id.
+    e.tenant = doc.value("school_id", "");
+    if (!e.tenant.empty()) {
+      auto tenant = store::school_tenant(tx, e.tenant);
+      if (!tenant) return tenant.status();
+      if (*tenant) e.tenant = **tenant;
+    }
+    return tx.upsert(e).status();
+  });
   if (!st) return st;
   // The index follows what is durable.
   if (kind == store::Kind::student) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_student(doc); });
   if (kind == store::Kind::guardian) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_guardian(doc); });
   return {};
+}
+
+Status RecordImporter::import_meeting(const std::string& connector, const json& doc) {
+  const std::string id = doc.value("id", "");
+  const json owner = doc.value("owner", json::object());
+  // Only a meeting's owner changes its time and agenda (issue 9): an imported meeting names its feed.
+  if (owner.value("kind", "") != "connector" || owner.value("connector_id", "") != connector)
+    return error(ErrorCode::invalid, "meeting " + id + ": /owner must be {kind: connector, connector_id: " + connector + "}");
+  std::string trigger;
+  const Status st = store_.write([&](store::Transaction& tx) -> Status {
+    auto existing = tx.get(store::Kind::meeting, id);
+    if (!existing) return existing.status();
+    if (*existing && (*existing)->connector != connector)
+      return error(ErrorCode::conflict, "meeting " + id + " is owned by " +
+                                            ((*existing)->connector.empty() ? std::string("Schakel") : (*existing)->connector) +
+                                            "; only its owner changes it");
+    store::Entity e;
+    e.kind = store::Kind::meeting;
+    e.id = id;
+    e.connector = connector;
+    e.source_key = id;
+    // The feed has no version of its own; a later import is a later version.
+    e.source_version = format_utc(clock_.now());
+    e.doc = doc;
+    e.updated_at = clock_.now();
+    e.tenant = doc.value("school_id", "");
+    auto tenant = store::school_tenant(tx, e.tenant);
+    if (!tenant) return tenant.status();
+    if (*tenant) e.tenant = **tenant;
+    auto outcome = tx.upsert(e);
+    if (!outcome) return outcome.status();
+    if (*outcome == store::UpsertOutcome::inserted) {
+      trigger = "meeting.planned";
+    } else if (*outcome == store::UpsertOutcome::updated) {
+      trigger = doc.value("status", "") == "cancelled" ? "meeting.cancelled" : "meeting.changed";
+    }
+    return Status{};
+  });
+  if (!st || trigger.empty() || !fire_) return st;
+  // Stored first, fired second, as for queued referrals: a repeat queues nothing twice.
+  return fire_(trigger, id, connector);
 }
 
 Status RecordImporter::import_referral_status(const std::string& connector, const json& s) {

@@ -82,6 +82,7 @@ class PluginDestination final : public outbox::Destination {
 // carry {source_key, source_version, source, active, record}; they are upserted by (connector,
 // source key) so an older version never replaces a newer one. The stream "referral_status"
 // carries the SWV portal's status changes; they update the referral and are audited as an import.
+// The stream "meetings" carries meetings imported from a school's calendar feed.
 // The stream "queued_referrals" carries referrals a source reports as queued: each is stored like
 // an entity, then the explicit event referral.queued is fired for it.
 class RecordImporter {
@@ -98,6 +99,9 @@ class RecordImporter {
  private:
   Status import_entity(const std::string& connector, const std::string& stream, const nlohmann::json& envelope);
   Status import_referral_status(const std::string& connector, const nlohmann::json& status);
+  // A meeting from a calendar feed (stream "meetings"), owned by that connector; fires
+  // meeting.planned, meeting.changed or meeting.cancelled so its copies follow.
+  Status import_meeting(const std::string& connector, const nlohmann::json& meeting);
 
   store::Store& store_;
   audit::AuditWriter& audit_;

@@ -21,6 +21,15 @@ Result<std::optional<CalendarFeedRow>> Transaction::calendar_feed(const std::str
 Result<std::optional<CalendarFeedRow>> Transaction::calendar_feed_by_hash(const std::string&) { return no_feeds(); }
 Status Transaction::revoke_calendar_feed(const std::string&, TimePoint) { return no_feeds(); }
 
+Result<std::optional<std::string>> school_tenant(Transaction& tx, const std::string& school_id) {
+  auto school = tx.get(Kind::school, school_id);
+  if (!school) return school.status();
+  if (!*school) return std::optional<std::string>{};
+  if (!(*school)->tenant.empty()) return std::optional<std::string>((*school)->tenant);
+  const auto& doc = (*school)->doc;
+  return std::optional<std::string>(doc.value("brin", std::string()) + doc.value("vestiging", std::string()));
+}
+
 const char* kind_name(Kind kind) { return k_kind_names.at(static_cast<std::size_t>(kind)); }
 
 std::optional<Kind> kind_from_name(const std::string& name) {

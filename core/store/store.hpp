@@ -266,6 +266,10 @@ class Store {
 // file, or one locked by another process gives a clear error naming the file.
 Result<std::unique_ptr<Store>> open_sqlite(const Options& options);
 
+// The tenant of a school's data (what API tokens are scoped by): the school entity's tenant, else
+// its BRIN followed by its vestiging. nullopt for a school that is not known.
+Result<std::optional<std::string>> school_tenant(Transaction& tx, const std::string& school_id);
+
 // The schema version this binary writes.
 int latest_schema_version();
 

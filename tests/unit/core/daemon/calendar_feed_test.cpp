@@ -224,3 +224,44 @@ TEST_F(CalendarFeedTest, ABadRequestNamesEachProblem) {
   EXPECT_EQ(call("POST", "/v1/calendar-feeds", staff_,
                  {{"school_id", "nope"}, {"recipient", k_nurse}}).status, 422);
 }
+
+// A meeting from a school's calendar feed (stream "meetings") is stored with its school's tenant,
+// belongs to that feed alone, and fires the event that makes its copies follow.
+TEST_F(CalendarFeedTest, AnImportedMeetingBelongsToItsFeedAndItsChangesFireEvents) {
+  daemon::RecordImporter importer(rt_->store(), rt_->audit(), rt_->consent(), rt_->clock());
+  std::vector<std::string> fired;
+  importer.set_fire([&](const std::string& trigger, const std::string& id, const std::string& actor) {
+    fired.push_back(trigger + " " + id + " by " + actor);
+    return Status{};
+  });
+  json m = meeting_doc();
+  m["id"] = "ics.m2";
+  m["ical_uid"] = "m2@school.example";
+  m["owner"] = {{"kind", "connector"}, {"connector_id", "school-feed"}};
+  ASSERT_TRUE(importer.import("school-feed", "meetings", m));
+  EXPECT_TRUE(importer.import("school-feed", "meetings", m));  // the same again changes nothing
+
+  m["start"] = "2026-12-08T13:00:00+01:00";
+  m["end"] = "2026-12-08T15:00:00+01:00";
+  m["sequence"] = 2;
+  ASSERT_TRUE(importer.import("school-feed", "meetings", m));
+  EXPECT_EQ(fired, (std::vector<std::string>{"meeting.planned ics.m2 by school-feed",
+                                             "meeting.changed ics.m2 by school-feed"}));
+
+  // The moved meeting is what the nurse's feed shows.
+  const std::string ics = unfold(call("GET", make_feed(k_nurse)).body);
+  EXPECT_NE(ics.find("DTSTART;TZID=Europe/Amsterdam:20261208T130000"), std::string::npos) << ics;
+  EXPECT_NE(ics.find("UID:m2@school.example"), std::string::npos) << ics;
+
+  // Only the owner changes it: not another feed, and no record claiming Schakel's meetings.
+  json stolen = m;
+  stolen["owner"]["connector_id"] = "other-feed";
+  const Status other = importer.import("other-feed", "meetings", stolen);
+  EXPECT_EQ(other.code(), ErrorCode::conflict) << other.message();
+  EXPECT_NE(other.message().find("owned by school-feed"), std::string::npos) << other.message();
+  json planned_here = meeting_doc();  // m1 is owned by Schakel
+  planned_here["owner"] = {{"kind", "connector"}, {"connector_id", "school-feed"}};
+  EXPECT_EQ(importer.import("school-feed", "meetings", planned_here).code(), ErrorCode::conflict);
+  EXPECT_EQ(importer.import("school-feed", "meetings", meeting_doc()).code(), ErrorCode::invalid);
+  EXPECT_EQ(fired.size(), 2u);
+}
