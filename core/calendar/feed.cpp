@@ -48,16 +48,8 @@ Result<Feed> build_feed(store::Transaction& tx, const std::string& tenant, const
       if (!takes_part(entity.doc, recipient)) continue;
       auto view = view_for(entity.doc, recipient, decide, name_of);
       if (!view) continue;
-      json j = {{"uid", view->uid},
-                {"sequence", view->sequence},
-                // The version's own time, not the time of the fetch: same meeting, same bytes.
-                {"dtstamp", entity.doc.value("updated_at", format_utc(entity.updated_at))},
-                {"start", view->start},
-                {"end", view->end},
-                {"summary", view->summary},
-                {"status", view->cancelled ? "cancelled" : "planned"}};
-      if (!view->location.empty()) j["location"] = view->location;
-      if (!view->description.empty()) j["description"] = view->description;
+      // The version's own time, not the time of the fetch: same meeting, same bytes.
+      const json j = event_json(*view, entity.doc.value("updated_at", format_utc(entity.updated_at)));
       auto event = ical::event_from_json(j, "meeting " + entity.id);
       if (!event) return event.status();
       events.push_back(std::move(event.value()));

@@ -78,4 +78,17 @@ std::optional<MeetingView> view_for(const json& meeting, const consent::Recipien
   return v;
 }
 
+json event_json(const MeetingView& view, const std::string& dtstamp) {
+  json j = {{"uid", view.uid},
+            {"sequence", view.sequence},
+            {"dtstamp", dtstamp},
+            {"start", view.start},
+            {"end", view.end},
+            {"summary", view.summary},
+            {"status", view.cancelled ? "cancelled" : "planned"}};
+  if (!view.location.empty()) j["location"] = view.location;
+  if (!view.description.empty()) j["description"] = view.description;
+  return j;
+}
+
 }  // namespace schakel::calendar

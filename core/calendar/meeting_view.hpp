@@ -48,4 +48,8 @@ using StudentNameFn = std::function<std::optional<std::string>(const std::string
 std::optional<MeetingView> view_for(const nlohmann::json& meeting, const consent::Recipient& recipient,
                                     const DecideFn& decide, const StudentNameFn& student_name);
 
+// The view as adapters/ical's JSON event (uid, sequence, dtstamp, start, end, summary, location,
+// description, status). `dtstamp`: when this version of the meeting was made (RFC 3339).
+nlohmann::json event_json(const MeetingView& view, const std::string& dtstamp);
+
 }  // namespace schakel::calendar

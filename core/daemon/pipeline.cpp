@@ -1,6 +1,7 @@
 #include "daemon/pipeline.hpp"
 
 #include "audit/entry.hpp"
+#include "calendar/feed.hpp"
 #include "consent/redaction.hpp"
 #include "log/log.hpp"
 
@@ -115,6 +116,7 @@ const std::vector<std::string>& ConsentGate::required_for(const std::string& con
 Result<outbox::GateResult> ConsentGate::decide(const outbox::RouteSpec& route, const std::string&,
                                                const std::string& student_id, const std::string& schema_name,
                                                const json& doc, TimePoint at) {
+  if (route.purpose == "calendar" && schema_name == "projection/meeting") return decide_calendar(route, doc, at);
   const auto paths = paths_for(schema_name, doc);
   const auto present = consent::categories_present(doc, paths);
   const consent::Recipient recipient{route.recipient.organisation, route.recipient.role, route.recipient.name, ""};
@@ -128,6 +130,34 @@ Result<outbox::GateResult> ConsentGate::decide(const outbox::RouteSpec& route, c
   out.denied = std::move(gated.denied_categories);
   out.consent_ids = std::move(gated.consent_ids);
   out.reasons = std::move(gated.reasons);
+  return out;
+}
+
+// A calendar copy is the meeting as this recipient may see it (core/calendar): the consent index
+// decides per slot, so a copy names a child only where consent (or own_child) allows.
+outbox::GateResult ConsentGate::decide_calendar(const outbox::RouteSpec& route, const json& doc, TimePoint at) const {
+  const consent::Recipient recipient{route.recipient.organisation, route.recipient.role, route.recipient.name, ""};
+  const json& meeting = doc.at("meeting");
+  const json students = doc.value("students", json::object());
+  auto view = calendar::view_for(
+      meeting, recipient,
+      [&](const std::string& student, const std::vector<std::string>& categories) {
+        return consent_.decide(student, recipient, "calendar", categories, at, "");
+      },
+      [&](const std::string& student) -> std::optional<std::string> {
+        if (!students.contains(student)) return std::nullopt;
+        return calendar::display_name(students[student]);
+      });
+  outbox::GateResult out;
+  if (!view) {
+    out.outcome = outbox::GateOutcome::blocked;
+    out.reasons = {"the recipient takes no part in meeting " + meeting.value("id", "")};
+    return out;
+  }
+  out.outcome = outbox::GateOutcome::permitted;
+  out.document = {{"event", calendar::event_json(*view, meeting.value("updated_at", ""))}};
+  out.categories = view->categories;
+  out.consent_ids = view->consent_ids;
   return out;
 }
 

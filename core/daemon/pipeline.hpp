@@ -46,6 +46,7 @@ class ConsentGate final : public outbox::Gate {
   // one member per part, each named by its schema.
   std::vector<schema::CategoryPath> paths_for(const std::string& schema_name, const nlohmann::json& doc) const;
   const std::vector<std::string>& required_for(const std::string& connector);
+  outbox::GateResult decide_calendar(const outbox::RouteSpec& route, const nlohmann::json& doc, TimePoint at) const;
 
   const ConsentService& consent_;
   const schema::SchemaSet& schemas_;

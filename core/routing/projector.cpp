@@ -59,7 +59,23 @@ Result<Projection> StoreProjector::project(const RouteSpec& route, const Event& 
     if (!school) return school.status();
     p.document["school"] = school->doc;
   }
-  if (kind != Kind::meeting) {
+  if (kind == Kind::meeting) {
+    // DTSTAMP of its calendar copies: the version's own time, so a re-check gives the same bytes.
+    if (!p.document[part].contains("updated_at")) p.document[part]["updated_at"] = format_utc(entity->updated_at);
+    // A calendar copy may name a child where consent allows (the gate decides, per slot): the
+    // students of the agenda come along for the gate only, and only on calendar routes.
+    if (route.purpose == "calendar") {
+      nlohmann::json students = nlohmann::json::object();
+      for (const auto& slot : entity->doc.value("agenda", nlohmann::json::array())) {
+        const std::string id = slot.value("student_id", "");
+        if (id.empty() || students.contains(id)) continue;
+        auto student = tx.get(Kind::student, id);
+        if (!student) return student.status();
+        if (*student) students[id] = (*student)->doc;
+      }
+      p.document["students"] = std::move(students);
+    }
+  } else {
     p.student_id = entity->doc.value("student_id", entity->student_id);
     auto student = must_get(tx, Kind::student, p.student_id, what);
     if (!student) return student.status();

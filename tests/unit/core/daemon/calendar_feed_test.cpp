@@ -9,7 +9,9 @@
 #include "api/token_store.hpp"
 #include "audit/entry.hpp"
 #include "config/config.hpp"
+#include "daemon/pipeline.hpp"
 #include "daemon/runtime.hpp"
+#include "routing/router.hpp"
 #include "temp_dir.hpp"
 
 using namespace schakel;
@@ -264,4 +266,47 @@ TEST_F(CalendarFeedTest, AnImportedMeetingBelongsToItsFeedAndItsChangesFireEvent
   EXPECT_EQ(importer.import("school-feed", "meetings", planned_here).code(), ErrorCode::conflict);
   EXPECT_EQ(importer.import("school-feed", "meetings", meeting_doc()).code(), ErrorCode::invalid);
   EXPECT_EQ(fired.size(), 2u);
+}
+
+// A calendar route's copy goes through the consent gate with purpose calendar: per recipient, a
+// child is named only where consent allows, and the copy is the event the CalDAV sink accepts.
+TEST_F(CalendarFeedTest, TheGateMakesEachCalendarCopyForItsRecipient) {
+  daemon::ConsentGate gate(rt_->consent(), rt_->schemas(), rt_->plugins());
+  routing::StoreProjector projector;
+  auto copy_for = [&](const outbox::Recipient& recipient, const std::string& purpose = "calendar") {
+    outbox::RouteSpec route;
+    route.id = "agenda-" + recipient.role;
+    route.trigger = "meeting.planned";
+    route.projection = "meeting";
+    route.connector = "caldav-" + recipient.role;
+    route.recipient = recipient;
+    route.purpose = purpose;
+    auto tx = rt_->store().begin(false);
+    auto p = projector.project(route, {"meeting.planned", "m1"}, **tx);
+    if (!p) throw std::runtime_error(p.status().message());
+    auto result = gate.decide(route, p->tenant, p->student_id, p->schema_name, p->document, rt_->clock().now());
+    if (!result) throw std::runtime_error(result.status().message());
+    return std::make_pair(*p, *result);
+  };
+
+  auto [projection, nurse] = copy_for({"GGD", "youth_nurse", "A. Bos"});
+  ASSERT_EQ(nurse.outcome, outbox::GateOutcome::permitted);
+  ASSERT_EQ(nurse.document.size(), 1u) << nurse.document.dump();
+  const json& event = nurse.document.at("event");
+  EXPECT_EQ(event["uid"], "m1@schakel.invalid");
+  EXPECT_EQ(event["dtstamp"], "2026-11-20T09:00:00Z");
+  EXPECT_EQ(event["description"], "13:30-14:00 casus 1: Sanne\n14:00-14:30 casus 2\n");
+  EXPECT_EQ(nurse.consent_ids, (std::vector<std::string>{"c1"}));
+  EXPECT_EQ(nurse.document.dump().find("Bakker"), std::string::npos);
+  EXPECT_TRUE(projection.document.contains("students"));  // for the gate only
+
+  auto social = copy_for({"Wijkteam Noord", "school_social_worker", "B. de Vries"}).second;
+  ASSERT_EQ(social.outcome, outbox::GateOutcome::permitted);
+  EXPECT_EQ(social.document["event"]["description"], "13:30-14:00 casus 1\n14:00-14:30 casus 2\n");
+  EXPECT_EQ(social.categories, (std::vector<std::string>{"meeting"}));
+
+  // A parent's copy needs the guardian named (routes name no person): nothing is sent.
+  EXPECT_EQ(copy_for({"", "parent", "ouder"}).second.outcome, outbox::GateOutcome::blocked);
+  // Other purposes never see the agenda's students.
+  EXPECT_FALSE(copy_for({"GGD", "youth_nurse", "A. Bos"}, "ot_meeting").first.document.contains("students"));
 }
