@@ -203,7 +203,7 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-std::string modified_since_filter(const std::string& instant) { return "dateLastModified>='" + instant + "'"; }
+std::string modified_since_filter(const std::string& instant) { return "dateLastModified>'" + instant + "'"; }
 
 std::vector<std::pair<std::string, std::string>> parse_link_header(const std::string& value) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -1,7 +1,7 @@
 #pragma once
 // The OneRoster 1.1/1.2 REST binding: GETs a collection page by page with `limit`/`offset`
 // (ordered by sourcedId, so a record changed while we page does not move), optionally with a
-// `filter` such as dateLastModified>='…', over an OAuth2 client-credentials client, and flattens
+// `filter` such as dateLastModified>'…', over an OAuth2 client-credentials client, and flattens
 // each JSON object into the columns of the matching CSV bundle file, so the bundle's row parsers
 // (model.hpp) read REST and CSV alike.
 //
@@ -73,7 +73,7 @@ class RestReader {
   std::uint64_t requests_ = 0;
 };
 
-// `dateLastModified>='<instant>'` as the binding writes it.
+// `dateLastModified>'<instant>'` as the binding writes it.
 std::string modified_since_filter(const std::string& instant);
 // Percent-encodes a query value (RFC 3986 unreserved characters stay).
 std::string url_encode(const std::string& s);

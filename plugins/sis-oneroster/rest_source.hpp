@@ -1,7 +1,7 @@
 #pragma once
 // The REST binding as a row source for the sync pass (sync.hpp): orgs, classes, enrollments and
 // demographics are read whole on every poll (they complete a student's record and are small),
-// users only since the cursor (filter dateLastModified>='cursor'), so a poll costs what changed.
+// users only since the cursor (filter dateLastModified>'cursor'), so a poll costs what changed.
 // Without a cursor the users listing is a full one, and the pass reconciles against it.
 #include <memory>
 #include <string>

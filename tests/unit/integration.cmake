@@ -54,3 +54,14 @@ target_compile_definitions(sis_oneroster_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJ
 add_dependencies(sis_oneroster_test schakel_sis_oneroster)
 schakel_warnings(sis_oneroster_test)
 gtest_discover_tests(sis_oneroster_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
+# sis-oneroster's REST binding against the fake OneRoster server (tests/fakes/oneroster) over
+# TLS: each test binary starts its own fake on port 0, so no RESOURCE_LOCK is needed.
+add_executable(sis_oneroster_rest_test plugins/sis-oneroster/rest_test.cpp)
+target_link_libraries(sis_oneroster_rest_test PRIVATE schakel_plugin_host schakel_store schakel_http
+  GTest::gtest GTest::gmock GTest::gtest_main)
+target_include_directories(sis_oneroster_rest_test PRIVATE ${PROJECT_SOURCE_DIR}/tests/support ${PROJECT_SOURCE_DIR}/adapters)
+target_compile_definitions(sis_oneroster_rest_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  SCHAKEL_SIS_ONEROSTER_PLUGIN="$<TARGET_FILE:schakel_sis_oneroster>")
+add_dependencies(sis_oneroster_rest_test schakel_sis_oneroster)
+schakel_warnings(sis_oneroster_rest_test)
+gtest_discover_tests(sis_oneroster_rest_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)

@@ -160,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
         if form.get("grant_type") != "client_credentials":
             self.record(400)
             return self.send_json(400, {"error": "unsupported_grant_type"})
-        if cid != st.client_id or not secrets.compare_digest(secret or "", st.client_secret):
+        if cid != st.client_id or not secrets.compare_digest((secret or "").encode(), st.client_secret.encode()):
             self.record(401)
             return self.send_json(401, {"error": "invalid_client"})
         scope = form.get("scope", "")
