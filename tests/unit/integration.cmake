@@ -65,3 +65,5 @@ target_compile_definitions(sis_oneroster_rest_test PRIVATE SCHAKEL_SOURCE_DIR="$
 add_dependencies(sis_oneroster_rest_test schakel_sis_oneroster)
 schakel_warnings(sis_oneroster_rest_test)
 gtest_discover_tests(sis_oneroster_rest_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
+# Zipped bundles and the reconcile of a full users file, in the same fixture.
+target_sources(sis_oneroster_test PRIVATE plugins/sis-oneroster/zip_reconcile_test.cpp)
