@@ -41,6 +41,7 @@ class Pass {
     SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
     SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
     SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
+    emitting_users_ = true;
     SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
     if (options_.known) reconcile();
     return stats_;
@@ -62,6 +63,8 @@ class Pass {
 
   void reject(const std::string& where, const std::string& file, const std::string& key,
               const std::string& reason) {
+    // A users row that does not map is still in the LAS: the reconcile must not retire it.
+    if (emitting_users_ && options_.known) present_.insert(key);
     ++stats_.rejected;
     out_.emit("rejected_rows", json{{"source", where}, {"file", file}, {"source_key", key}, {"reason", reason}});
   }
@@ -83,6 +86,7 @@ class Pass {
   // A users row seen in this pass, whether emitted, skipped by the cursor or not mappable.
   void seen(const std::string& stream, const oneroster::Base& b) {
     if (!options_.known || b.sourced_id.find('\n') != std::string::npos) return;
+    newest_user_ = std::max(newest_user_, b.date_last_modified);
     if (b.to_be_deleted) deleted_.insert(b.sourced_id);
     else seen_[stream].insert(b.sourced_id);
   }
@@ -208,10 +212,6 @@ class Pass {
   }
 
   void user(const Table& t) {
-    if (options_.known) {
-      present_.insert(t.get("sourcedId"));
-      if (auto v = oneroster::normalise_instant(t.get("dateLastModified"))) newest_user_ = std::max(newest_user_, *v);
-    }
     auto u = oneroster::parse_user(t, manifest_.version);
     if (!u) return reject(t, u.status());
     std::string org;
@@ -294,6 +294,7 @@ class Pass {
   std::set<std::string> deleted_;
   std::set<std::string> present_;
   std::string newest_user_;
+  bool emitting_users_ = false;
 };
 
 class DirectorySource final : public RowSource {
