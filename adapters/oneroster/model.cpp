@@ -48,30 +48,35 @@ FileMode Manifest::mode(const std::string& file) const {
 Result<Manifest> read_manifest(const std::filesystem::path& bundle_dir) {
   auto t = Table::open(bundle_dir / "manifest.csv", {"propertyName", "value"});
   if (!t) return t.status();
+  return read_manifest(**t, (bundle_dir / "manifest.csv").string());
+}
+
+Result<Manifest> read_manifest(Table& table, const std::string& manifest_name) {
+  Table* t = &table;
   Manifest m;
   bool have_version = false;
   for (;;) {
-    auto more = (*t)->next();
+    auto more = t->next();
     if (!more) return more.status();
     if (!*more) break;
-    const auto& name = (*t)->get("propertyName");
-    const auto& value = (*t)->get("value");
+    const auto& name = t->get("propertyName");
+    const auto& value = t->get("value");
     if (name == "oneroster.version") {
       if (value == "1.1") m.version = Version::v1_1;
       else if (value == "1.2") m.version = Version::v1_2;
-      else return Status(ErrorCode::invalid, (*t)->where() + ": oneroster.version '" + value + "' is not 1.1 or 1.2");
+      else return Status(ErrorCode::invalid, t->where() + ": oneroster.version '" + value + "' is not 1.1 or 1.2");
       have_version = true;
     } else if (name.rfind("file.", 0) == 0) {
       FileMode mode;
       if (value == "bulk") mode = FileMode::bulk;
       else if (value == "delta") mode = FileMode::delta;
       else if (value == "absent") mode = FileMode::absent;
-      else return Status(ErrorCode::invalid, (*t)->where() + ": " + name + " '" + value + "' is not bulk, delta or absent");
+      else return Status(ErrorCode::invalid, t->where() + ": " + name + " '" + value + "' is not bulk, delta or absent");
       m.files[name.substr(5)] = mode;
     }
   }
   if (!have_version)
-    return Status(ErrorCode::invalid, (bundle_dir / "manifest.csv").string() + ": no oneroster.version row");
+    return Status(ErrorCode::invalid, manifest_name + ": no oneroster.version row");
   return m;
 }
 
@@ -138,7 +143,7 @@ Result<Enrollment> parse_enrollment(const Table& t) {
   return e;
 }
 
-Result<User> parse_user(const Table& t, Version version) {
+Result<User> parse_user(const Table& t, [[maybe_unused]] Version version) {
   User u;
   SCHAKEL_TRY(read_base(t, u));
   u.given_name = t.get("givenName");
@@ -149,7 +154,9 @@ Result<User> parse_user(const Table& t, Version version) {
   u.phone = t.get("phone");
   u.sms = t.get("sms");
   u.identifier = t.get("identifier");
-  if (version == Version::v1_1 && !t.get("role").empty()) u.roles.push_back(t.get("role"));
+  // 1.2 bundles keep roles in roles.csv; a `role` column in 1.2 comes from the REST binding,
+  // which flattens the user's primary role into it (rest.hpp).
+  if (!t.get("role").empty()) u.roles.push_back(t.get("role"));
   u.org_sourced_ids = split_list(t.get("orgSourcedIds"));
   if (u.org_sourced_ids.empty() && !t.get("primaryOrgSourcedId").empty())
     u.org_sourced_ids.push_back(t.get("primaryOrgSourcedId"));

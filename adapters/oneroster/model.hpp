@@ -24,6 +24,8 @@ struct Manifest {
   [[nodiscard]] FileMode mode(const std::string& file) const;
 };
 Result<Manifest> read_manifest(const std::filesystem::path& bundle_dir);
+// The same from an open manifest table; `name` is what errors call the file.
+Result<Manifest> read_manifest(Table& manifest, const std::string& name);
 
 // Fields every OneRoster row has.
 struct Base {

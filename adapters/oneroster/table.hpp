@@ -21,6 +21,17 @@ class Table {
                                              const std::vector<std::string>& required_columns,
                                              csv::ReaderOptions options = {});
 
+  // The same from a stream; `name` is what errors call it (e.g. "bundle.zip!users.csv").
+  static Result<std::unique_ptr<Table>> open_stream(std::unique_ptr<std::istream> in, const std::string& name,
+                                                    const std::vector<std::string>& required_columns,
+                                                    csv::ReaderOptions options = {});
+
+  // A table fed row by row by the caller instead of a CSV file (the REST binding flattens its
+  // JSON objects into the CSV bundle's columns, so one set of row parsers serves both).
+  static std::unique_ptr<Table> in_memory(std::string name, const std::vector<std::string>& columns);
+  // Makes `fields` (in the order of the columns given to in_memory) the current row.
+  void set_row(std::vector<std::string> fields, std::uint64_t line);
+
   // The next data row: true, false at the end, or an error with file:line[:column]. A row with a
   // different number of fields than the header (e.g. a truncated last line) is an error.
   Result<bool> next();
@@ -35,6 +46,8 @@ class Table {
 
  private:
   Table(std::unique_ptr<csv::Reader> reader, std::string file);
+  static Result<std::unique_ptr<Table>> from_reader(std::unique_ptr<csv::Reader> reader, const std::string& name,
+                                                    std::string file, const std::vector<std::string>& required);
   std::unique_ptr<csv::Reader> reader_;
   std::string file_;
   std::map<std::string, std::size_t, std::less<>> columns_;

@@ -27,12 +27,11 @@ struct Placement {
 
 class Pass {
  public:
-  Pass(std::filesystem::path dir, const MappingConfig& config, const SyncOptions& options,
-       const SyncOutput& out)
-      : dir_(std::move(dir)), config_(config), options_(options), out_(out) {}
+  Pass(RowSource& source, const MappingConfig& config, const SyncOptions& options, const SyncOutput& out)
+      : source_(source), config_(config), options_(options), out_(out) {}
 
   Result<SyncStats> run() {
-    auto manifest = oneroster::read_manifest(dir_);
+    auto manifest = source_.manifest();
     if (!manifest) return manifest.status();
     manifest_ = *manifest;
     SCHAKEL_TRY(each("orgs", [this](const Table& t) { return org(t); }));
@@ -42,7 +41,9 @@ class Pass {
     SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
     SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
     SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
+    emitting_users_ = true;
     SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    if (options_.known) reconcile();
     return stats_;
   }
 
@@ -51,18 +52,19 @@ class Pass {
   template <typename F>
   Status each(const std::string& name, F row) {
     if (manifest_.mode(name) == FileMode::absent) return Status::ok();
-    auto table = Table::open(dir_ / (name + ".csv"), oneroster::required_columns(name, manifest_.version));
-    if (!table) return table.status();
-    for (;;) {
-      auto more = (*table)->next();
-      if (!more) return more.status();
-      if (!*more) return Status::ok();
-      row(**table);
-    }
+    return source_.each(
+        name, oneroster::required_columns(name, manifest_.version), [&](const Table& t) { row(t); },
+        [&](const std::string& where, const std::string& key, const Status& st) {
+          std::string reason = st.message();
+          if (reason.rfind(where + ": ", 0) == 0) reason = reason.substr(where.size() + 2);
+          reject(where, name, key, reason);
+        });
   }
 
   void reject(const std::string& where, const std::string& file, const std::string& key,
               const std::string& reason) {
+    // A users row that does not map is still in the LAS: the reconcile must not retire it.
+    if (emitting_users_ && options_.known) present_.insert(key);
     ++stats_.rejected;
     out_.emit("rejected_rows", json{{"source", where}, {"file", file}, {"source_key", key}, {"reason", reason}});
   }
@@ -79,6 +81,41 @@ class Pass {
     if (options_.cursor.empty() || version >= options_.cursor) return false;
     ++stats_.skipped;
     return true;
+  }
+
+  // A users row seen in this pass, whether emitted, skipped by the cursor or not mappable.
+  void seen(const std::string& stream, const oneroster::Base& b) {
+    if (!options_.known || b.sourced_id.find('\n') != std::string::npos) return;
+    newest_user_ = std::max(newest_user_, b.date_last_modified);
+    if (b.to_be_deleted) deleted_.insert(b.sourced_id);
+    else seen_[stream].insert(b.sourced_id);
+  }
+
+  // After a full users file, who was known but is absent is retired; after a delta, the known keys
+  // grow by what came and shrink by what was deleted.
+  void reconcile() {
+    const bool full = manifest_.mode("users") == FileMode::bulk && newest_user_ >= options_.stale_before;
+    for (const char* stream : {"students", "guardians", "staff"}) {
+      auto& now = seen_[stream];
+      std::set<std::string> next = now;
+      auto old = options_.known->find(stream);
+      if (old != options_.known->end()) {
+        for (const auto& key : old->second) {
+          if (now.contains(key) || deleted_.contains(key)) continue;
+          if (!full || present_.contains(key)) {  // a delta, or a row that did not map this time
+            next.insert(key);
+            continue;
+          }
+          oneroster::Base b;
+          b.sourced_id = key;
+          b.to_be_deleted = true;
+          b.where = "reconcile: not in the full users file";
+          send(stream, b, options_.fallback_version, std::nullopt);
+          ++stats_.retired;
+        }
+      }
+      stats_.known[stream] = std::move(next);
+    }
   }
 
   void send(const std::string& stream, const oneroster::Base& b, const std::string& version,
@@ -143,6 +180,10 @@ class Pass {
     }
     std::vector<std::string> out;
     auto it = roles_.find(u.sourced_id);
+    if (it == roles_.end() && !u.roles.empty()) {  // the REST binding's flattened primary role
+      if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
+      return u.roles;
+    }
     if (it != roles_.end())
       for (const auto& [r, o] : it->second) {
         out.push_back(r);
@@ -183,6 +224,7 @@ class Pass {
   }
 
   void student(const oneroster::User& u, const std::string& file, const std::string& org) {
+    seen("students", u);
     StudentExtra extra;
     extra.school_sourced_id = org;
     std::string version = version_of(u.date_last_modified);
@@ -207,6 +249,7 @@ class Pass {
   }
 
   void guardian(const oneroster::User& u, const std::string& file) {
+    seen("guardians", u);
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
     std::vector<std::string> kids;
@@ -223,6 +266,7 @@ class Pass {
 
   void staff(const oneroster::User& u, const std::string& file, const std::string& role,
              const std::string& org) {
+    seen("staff", u);
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
     auto mapped_role = staff_role(u, role, config_);
@@ -234,7 +278,7 @@ class Pass {
     send("staff", u, version, *record);
   }
 
-  std::filesystem::path dir_;
+  RowSource& source_;
   const MappingConfig& config_;
   const SyncOptions& options_;
   const SyncOutput& out_;
@@ -246,14 +290,49 @@ class Pass {
   std::unordered_map<std::string, Group> groups_;
   std::unordered_map<std::string, Placement> placements_;
   std::unordered_map<std::string, std::set<std::string>> children_;
+  std::map<std::string, std::set<std::string>> seen_;
+  std::set<std::string> deleted_;
+  std::set<std::string> present_;
+  std::string newest_user_;
+  bool emitting_users_ = false;
+};
+
+class DirectorySource final : public RowSource {
+ public:
+  explicit DirectorySource(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  Result<oneroster::Manifest> manifest() override { return oneroster::read_manifest(dir_); }
+  Status each(const std::string& file, const std::vector<std::string>& required,
+              const std::function<void(const Table&)>& row, const BadRow&) override {
+    auto table = Table::open(dir_ / (file + ".csv"), required);
+    if (!table) return table.status();
+    for (;;) {
+      auto more = (*table)->next();
+      if (!more) return more.status();
+      if (!*more) return Status::ok();
+      row(**table);
+    }
+  }
+
+ private:
+  std::filesystem::path dir_;
 };
 
 }  // namespace
 
+std::unique_ptr<RowSource> directory_source(std::filesystem::path dir) {
+  return std::make_unique<DirectorySource>(std::move(dir));
+}
+
+Result<SyncStats> sync_rows(RowSource& source, const MappingConfig& config, const SyncOptions& options,
+                            const SyncOutput& out) {
+  Pass pass(source, config, options, out);
+  return pass.run();
+}
+
 Result<SyncStats> sync_bundle(const std::filesystem::path& bundle_dir, const MappingConfig& config,
                               const SyncOptions& options, const SyncOutput& out) {
-  Pass pass(bundle_dir, config, options, out);
-  return pass.run();
+  auto source = directory_source(bundle_dir);
+  return sync_rows(*source, config, options, out);
 }
 
 }  // namespace schakel::sis_oneroster

@@ -16,6 +16,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,18 +33,48 @@ struct SyncOutput {
   std::function<bool(const std::string& stream, const nlohmann::json& envelope)> emit;
 };
 
+// The LAS keys the connector has emitted, per stream (students, guardians, staff). The plugin
+// keeps them in its state, so that a full (bulk) users file can retire whoever is no longer in it:
+// each such key goes out as a thin envelope with "active": false and no record (status "left"
+// for a student), never as a deletion.
+using KnownKeys = std::map<std::string, std::set<std::string>>;
+
 struct SyncStats {
   std::map<std::string, std::uint64_t> emitted;  // per stream
   std::uint64_t refused = 0;                     // emitted but refused by the host
   std::uint64_t rejected = 0;                    // rows that did not map
   std::uint64_t skipped = 0;                     // older than the cursor
   std::string max_version;                       // the newest source_version seen
+  std::uint64_t retired = 0;                     // reconciled: absent from a full users file
+  KnownKeys known;                               // after this pass (when SyncOptions::known is set)
 };
 
 struct SyncOptions {
   std::string cursor;            // skip rows whose version is older; "" = everything
   std::string fallback_version;  // for rows without dateLastModified (now, RFC 3339 UTC)
+  const KnownKeys* known = nullptr;  // set: keep track of keys and reconcile a full users file
+  // A full users file whose newest row is older than this (the newest change already applied) is
+  // a stale export: nobody is retired against it.
+  std::string stale_before;
 };
+
+// Where the rows come from: a CSV bundle (a directory or a zip) or the REST binding.
+class RowSource {
+ public:
+  using BadRow = std::function<void(const std::string& where, const std::string& key, const Status& error)>;
+  virtual ~RowSource() = default;
+  virtual Result<oneroster::Manifest> manifest() = 0;
+  // Streams the rows of `file` ("users", ...) through `row`. `bad` gets an item that is not a row
+  // at all (a REST object of the wrong shape); a broken file ends the stream with an error.
+  virtual Status each(const std::string& file, const std::vector<std::string>& required_columns,
+                      const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) = 0;
+};
+
+// The CSV bundle in a directory.
+std::unique_ptr<RowSource> directory_source(std::filesystem::path dir);
+
+Result<SyncStats> sync_rows(RowSource& source, const MappingConfig& config, const SyncOptions& options,
+                            const SyncOutput& out);
 
 Result<SyncStats> sync_bundle(const std::filesystem::path& bundle_dir, const MappingConfig& config,
                               const SyncOptions& options, const SyncOutput& out);

@@ -62,3 +62,16 @@ target_include_directories(ical_independent_test PRIVATE ${CMAKE_CURRENT_SOURCE_
 target_compile_definitions(ical_independent_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 schakel_warnings(ical_independent_test)
 gtest_discover_tests(ical_independent_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 60)
+# sis-oneroster's REST binding against the fake OneRoster server (tests/fakes/oneroster) over
+# TLS: each test binary starts its own fake on port 0, so no RESOURCE_LOCK is needed.
+add_executable(sis_oneroster_rest_test plugins/sis-oneroster/rest_test.cpp)
+target_link_libraries(sis_oneroster_rest_test PRIVATE schakel_plugin_host schakel_store schakel_http
+  GTest::gtest GTest::gmock GTest::gtest_main)
+target_include_directories(sis_oneroster_rest_test PRIVATE ${PROJECT_SOURCE_DIR}/tests/support ${PROJECT_SOURCE_DIR}/adapters)
+target_compile_definitions(sis_oneroster_rest_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  SCHAKEL_SIS_ONEROSTER_PLUGIN="$<TARGET_FILE:schakel_sis_oneroster>")
+add_dependencies(sis_oneroster_rest_test schakel_sis_oneroster)
+schakel_warnings(sis_oneroster_rest_test)
+gtest_discover_tests(sis_oneroster_rest_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
+# Zipped bundles and the reconcile of a full users file, in the same fixture.
+target_sources(sis_oneroster_test PRIVATE plugins/sis-oneroster/zip_reconcile_test.cpp)
