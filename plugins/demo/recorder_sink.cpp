@@ -48,7 +48,10 @@ class RecorderSink final : public schakel::plugin::Plugin {
       for (ssize_t i = 0; i < n; ++i) lines_ += buf[i] == '\n' ? 1 : 0;
       last = buf[n - 1];
     }
-    if (last != '\n' && ::write(fd_, "\n", 1) != 1) throw std::runtime_error(path_ + ": cannot write");
+    if (last != '\n') {
+      if (::write(fd_, "\n", 1) != 1) throw std::runtime_error(path_ + ": cannot write");
+      ++lines_;
+    }
   }
   ~RecorderSink() override { ::close(fd_); }
   RecorderSink(const RecorderSink&) = delete;
