@@ -62,3 +62,15 @@ target_include_directories(ical_independent_test PRIVATE ${CMAKE_CURRENT_SOURCE_
 target_compile_definitions(ical_independent_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 schakel_warnings(ical_independent_test)
 gtest_discover_tests(ical_independent_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 60)
+# calendar-caldav through the real plugin host against a real Radicale (one per test binary).
+add_executable(calendar_caldav_test plugins/calendar_caldav/caldav_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/support/radicale.cpp)
+target_link_libraries(calendar_caldav_test PRIVATE schakel_plugin_host schakel_ical schakel_http schakel_test_support
+  OpenSSL::Crypto nlohmann_json::nlohmann_json GTest::gtest GTest::gmock)
+target_include_directories(calendar_caldav_test PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(calendar_caldav_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  SCHAKEL_CALENDAR_CALDAV_PLUGIN="$<TARGET_FILE:schakel_calendar_caldav>")
+add_dependencies(calendar_caldav_test schakel_calendar_caldav)
+schakel_warnings(calendar_caldav_test)
+gtest_discover_tests(calendar_caldav_test DISCOVERY_TIMEOUT 60
+  PROPERTIES LABELS integration TIMEOUT 120 RESOURCE_LOCK radicale)
