@@ -11,9 +11,6 @@
 
 #include "calendar_caldav_manifest.hpp"
 #include "dav_client.hpp"
-#include "ical/reader.hpp"
-#include "ical/writer.hpp"
-#include "rules.hpp"
 #include "schakel/plugin.hpp"
 #include "sync_engine.hpp"
 
