@@ -167,6 +167,33 @@ TEST_F(Caldav, WithoutSyncCollectionETagsShowRepliesAndDeletionsByHand) {
   EXPECT_EQ(server_copy("m7").first.sequence, 1) << "a meeting deleted by hand is put back";
 }
 
+TEST_F(Caldav, AnExpiredSyncTokenRereadsTheWholeCalendar) {
+  ASSERT_TRUE(add(settings()));
+  ASSERT_EQ(deliver(meeting("m11", 0, k_start, k_end)).code, CallCode::ok);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  ASSERT_TRUE(state_->put("cal", "sync_token", "http://radicale.org/ns/sync/expired"));
+  edit_by_hand("m11", [](std::string& ics) { replace(ics, "PARTSTAT=NEEDS-ACTION", "PARTSTAT=DECLINED"); });
+  const auto p = poll();
+  ASSERT_EQ(p.code, CallCode::ok) << p.message;
+  const auto replies = of_stream(records(), "calendar_reply");
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].record["partstat"], "declined");
+  EXPECT_NE(state("sync_token"), "http://radicale.org/ns/sync/expired");
+}
+
+TEST_F(Caldav, AMeetingDeletedByHandIsSeenBySyncCollectionAndPutBack) {
+  ASSERT_TRUE(add(settings()));
+  ASSERT_EQ(deliver(meeting("m12", 1, k_start, k_end)).code, CallCode::ok);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  auto del = radicale().request("nurse", "DELETE", path("m12"));
+  ASSERT_TRUE(del && del->status == 200);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  const auto changes = of_stream(records(), "calendar_change");
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].record["kind"], "deleted");
+  EXPECT_EQ(server_copy("m12").first.sequence, 2);
+}
+
 TEST_F(Caldav, AnEventCreatedElsewhereWithTheSameUidIsNotOverwrittenBlind) {
   ASSERT_TRUE(add(settings()));
   // The resource exists before Schakel writes (e.g. its state was lost): If-None-Match: * fails.
