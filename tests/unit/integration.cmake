@@ -75,3 +75,15 @@ schakel_warnings(sis_oneroster_rest_test)
 gtest_discover_tests(sis_oneroster_rest_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
 # Zipped bundles and the reconcile of a full users file, in the same fixture.
 target_sources(sis_oneroster_test PRIVATE plugins/sis-oneroster/zip_reconcile_test.cpp)
+# calendar-caldav through the real plugin host against a real Radicale (one per test binary).
+add_executable(calendar_caldav_test plugins/calendar_caldav/caldav_test.cpp
+  ${PROJECT_SOURCE_DIR}/tests/support/radicale.cpp)
+target_link_libraries(calendar_caldav_test PRIVATE schakel_plugin_host schakel_ical schakel_http schakel_test_support
+  OpenSSL::Crypto nlohmann_json::nlohmann_json GTest::gtest GTest::gmock)
+target_include_directories(calendar_caldav_test PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(calendar_caldav_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  SCHAKEL_CALENDAR_CALDAV_PLUGIN="$<TARGET_FILE:schakel_calendar_caldav>")
+add_dependencies(calendar_caldav_test schakel_calendar_caldav)
+schakel_warnings(calendar_caldav_test)
+gtest_discover_tests(calendar_caldav_test DISCOVERY_TIMEOUT 60
+  PROPERTIES LABELS integration TIMEOUT 120 RESOURCE_LOCK radicale)
