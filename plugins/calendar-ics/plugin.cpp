@@ -57,6 +57,8 @@ class IcsFeed final : public plugin::Plugin {
     const std::string host_name = url->host_address();
     const bool loopback = host_name == "localhost" || host_name == "::1" || host_name.rfind("127.", 0) == 0;
     rules_ = import_rules_from(s);
+    path_ = std::string(url->encoded_path());
+    path_and_query_ = url->has_query() ? path_ + "?" + std::string(url->encoded_query()) : path_;
     // The URL's path and query may hold the publisher's secret (a private Google address): errors
     // and logs name the feed by connector and host only.
     name_ = "feed " + rules_.connector_id + " (" + host_name + ")";
@@ -160,14 +162,12 @@ class IcsFeed final : public plugin::Plugin {
     }
     auto res = client_->send(req);
     if (!res) {
-      // The client's messages name the URL; keep the path (and any secret in it) out.
-      const std::string& m = res.status().message();
-      if (m.find("larger than") != std::string::npos || m.find("too large") != std::string::npos) {
+      const std::string m = scrub(res.status().message());
+      if (m.find("exceeds the limit") != std::string::npos) {
         b.message = name_ + ": the feed is larger than max_feed_bytes (" + std::to_string(limits_.max_bytes) +
                     " bytes); nothing imported";
       } else {
-        b.message = name_ + ": " + (http::is_transient(res.status()) ? "unreachable" : "request failed") +
-                    " (" + res.status().message().substr(0, res.status().message().find(" for ")) + ")";
+        b.message = name_ + ": " + (http::is_transient(res.status()) ? "unreachable: " : "request failed: ") + m;
       }
       return b;
     }
@@ -186,6 +186,15 @@ class IcsFeed final : public plugin::Plugin {
     return b;
   }
 
+  // The client's messages name the URL; its path and query (and any secret in them) stay out.
+  [[nodiscard]] std::string scrub(std::string m) const {
+    for (const std::string& secret : {path_and_query_, path_}) {
+      if (secret.size() <= 1) continue;
+      for (auto at = m.find(secret); at != std::string::npos; at = m.find(secret, at + 4)) m.replace(at, secret.size(), "/...");
+    }
+    return m;
+  }
+
   Result<std::vector<ojson>> meetings_of(const std::string& text) {
     auto occurrences = read_feed(text, limits_, [this](const EventFacts& f) { return match_rule(rules_, f) != nullptr; });
     if (!occurrences) return occurrences.status().with_context(name_);
@@ -198,6 +207,8 @@ class IcsFeed final : public plugin::Plugin {
   HostClock clock_;
   std::string url_;
   std::string name_;
+  std::string path_;
+  std::string path_and_query_;
   ImportRules rules_;
   FeedLimits limits_;
   std::unique_ptr<http::Client> client_;

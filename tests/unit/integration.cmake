@@ -54,3 +54,10 @@ target_compile_definitions(sis_oneroster_test PRIVATE SCHAKEL_SOURCE_DIR="${PROJ
 add_dependencies(sis_oneroster_test schakel_sis_oneroster)
 schakel_warnings(sis_oneroster_test)
 gtest_discover_tests(sis_oneroster_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS integration TIMEOUT 120)
+# calendar-ics through the real plugin host against tests/fakes/ics_feed.py over TLS.
+schakel_https_test(calendar_ics_fetch_test SOURCES plugins/calendar_ics/fetch_test.cpp
+  DEPS schakel_plugin_host schakel_store schakel_test_support)
+target_include_directories(calendar_ics_fetch_test PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(calendar_ics_fetch_test PRIVATE
+  SCHAKEL_CALENDAR_ICS_PLUGIN="$<TARGET_FILE:schakel_calendar_ics>")
+add_dependencies(calendar_ics_fetch_test schakel_calendar_ics)
