@@ -24,7 +24,7 @@ std::string summary_of(const std::string& input) {
   l.last_day = sys_days{year{2027} / July / 31};
   auto r = schakel::calendar_ics::read_feed(input, l, [](const auto&) { return true; });
   if (!r) {
-    const std::string& m = r.status().message();
+    const std::string m = r.status().message();  // status() returns a copy
     if (m.rfind("line ", 0) != 0 || m.size() < 8 || m[5] < '1' || m[5] > '9') std::abort();
     return m;
   }
