@@ -71,6 +71,10 @@ class IcsFetch : public ::testing::Test {
       std::lock_guard lock(mu_);
       EXPECT_EQ(connector, "ics-kompas");
       EXPECT_EQ(stream, "meetings");
+      if (store_failures_ > 0) {
+        --store_failures_;
+        return Status(ErrorCode::unavailable, "the store is full");
+      }
       emitted_.push_back(r);
       return Status::ok();
     };
@@ -130,6 +134,7 @@ class IcsFetch : public ::testing::Test {
   std::unique_ptr<plugin_host::PluginHost> host_;
   std::mutex mu_;
   std::vector<json> emitted_;
+  int store_failures_ = 0;
 };
 
 TEST_F(IcsFetch, FirstPollImportsAndAnUnchangedFeedIsNotFetchedAgain) {
@@ -193,6 +198,21 @@ TEST_F(IcsFetch, BadFeedsEmitNothingKeepWhatIsKnownAndAreTriedAgain) {
   auto r = poll();
   EXPECT_EQ(r.code, plugin_host::CallCode::ok) << r.message;
   EXPECT_TRUE(take().empty());
+  EXPECT_EQ(requests().back()["status"], 304);
+}
+
+TEST_F(IcsFetch, ARecordTheStoreRefusedIsOfferedAgainByTheNextRun) {
+  store_failures_ = 2;
+  auto r = poll();
+  EXPECT_EQ(r.code, plugin_host::CallCode::retry);
+  EXPECT_NE(r.message.find("2 of 9 meeting records were not stored"), std::string::npos) << r.message;
+  EXPECT_EQ(take().size(), 7u);
+  EXPECT_EQ(state("etag").value_or(""), "");  // not "seen": the next run fetches it whole
+  r = poll();
+  ASSERT_EQ(r.code, plugin_host::CallCode::ok) << r.message;
+  EXPECT_EQ(take().size(), 2u);  // only the two that were not stored
+  EXPECT_EQ(requests().back()["status"], 200);
+  EXPECT_EQ(poll().code, plugin_host::CallCode::ok);
   EXPECT_EQ(requests().back()["status"], 304);
 }
 
