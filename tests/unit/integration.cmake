@@ -87,3 +87,10 @@ add_dependencies(calendar_caldav_test schakel_calendar_caldav)
 schakel_warnings(calendar_caldav_test)
 gtest_discover_tests(calendar_caldav_test DISCOVERY_TIMEOUT 60
   PROPERTIES LABELS integration TIMEOUT 120 RESOURCE_LOCK radicale)
+# calendar-ics through the real plugin host against tests/fakes/ics_feed.py over TLS.
+schakel_https_test(calendar_ics_fetch_test SOURCES plugins/calendar_ics/fetch_test.cpp
+  DEPS schakel_plugin_host schakel_store schakel_test_support)
+target_include_directories(calendar_ics_fetch_test PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+target_compile_definitions(calendar_ics_fetch_test PRIVATE
+  SCHAKEL_CALENDAR_ICS_PLUGIN="$<TARGET_FILE:schakel_calendar_ics>")
+add_dependencies(calendar_ics_fetch_test schakel_calendar_ics)
