@@ -282,7 +282,10 @@ TEST_F(CalendarFeedTest, TheGateMakesEachCalendarCopyForItsRecipient) {
     route.recipient = recipient;
     route.purpose = purpose;
     auto tx = rt_->store().begin(false);
-    auto p = projector.project(route, {"meeting.planned", "m1"}, **tx);
+    routing::Event event;
+    event.type = "meeting.planned";
+    event.entity_id = "m1";
+    auto p = projector.project(route, event, **tx);
     if (!p) throw std::runtime_error(p.status().message());
     auto result = gate.decide(route, p->tenant, p->student_id, p->schema_name, p->document, rt_->clock().now());
     if (!result) throw std::runtime_error(result.status().message());
