@@ -16,7 +16,7 @@ std::string current_user() {
 }  // namespace
 
 Runner add_audit_commands(CLI::App& app, const Globals& globals) {
-  auto* audit_cmd = app.add_subcommand("audit", "the tamper-evident audit log, offline on a data directory");
+  auto* audit_cmd = app.add_subcommand("audit", "the tamper-evident audit log: offline on a data directory (--data-dir), or live through the API");
   audit_cmd->require_subcommand(1);
   auto data_dir = std::make_shared<std::string>("/var/lib/schakel");
   auto* data_dir_opt = audit_cmd->add_option(
