@@ -6,7 +6,7 @@
 namespace schakel::cli {
 
 Runner add_config_commands(CLI::App& app, const Globals& globals) {
-  auto* config_cmd = app.add_subcommand("config", "work with configuration files (offline)");
+  auto* config_cmd = app.add_subcommand("config", "configuration files: check (offline), reload (live)");
   config_cmd->require_subcommand(1);
   auto* check = config_cmd->add_subcommand("check", "validate a configuration file (as schakeld --check-config)");
   auto file = std::make_shared<std::string>();

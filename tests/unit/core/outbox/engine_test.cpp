@@ -259,5 +259,25 @@ TEST(DeliveryEngine, FatalStopsTheDestinationUntilResumed) {
   EXPECT_EQ(f.item(id).state, OutboxState::delivered);
 }
 
+// An admin's pause (PAUSE via the API): no attempt until unpaused, and the item waits pending.
+TEST(DeliveryEngine, PausedDestinationTakesNoItemsUntilUnpaused) {
+  StoreFixture f;
+  ManualClock clock(t0());
+  Engine e(f, clock, fast_options());
+  TestDestination dest;
+  e.engine.add_destination("a", dest, generous());
+  const auto id = enqueue(*f.store, make_item("k", "a", clock.now()));
+  e.engine.set_paused("a", true);
+  EXPECT_TRUE(e.engine.paused("a"));
+  auto r = e.engine.run_due("a", 10);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->empty());
+  EXPECT_EQ(f.item(id).state, OutboxState::pending);
+  e.engine.set_paused("a", false);
+  EXPECT_FALSE(e.engine.paused("a"));
+  ASSERT_TRUE(e.engine.run_due("a", 10));
+  EXPECT_EQ(f.item(id).state, OutboxState::delivered);
+}
+
 }  // namespace
 }  // namespace schakel::test
