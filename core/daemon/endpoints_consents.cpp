@@ -107,7 +107,9 @@ ApiResponse withdraw(api::ApiService& service, Runtime& rt, RequestContext& ctx)
   if (!withdrawn) return status_failure(withdrawn.status());
   // Committed: now what waits under it is dropped and what was delivered is revoked.
   json out = {{"consent", consent::to_json(*withdrawn)}, {"revocation", "queued"}};
-  if (Status st = rt.delivery().on_consent_withdrawn(id, student.id, reason, actor_of(ctx)); !st) {
+  // The parents' own words (category views) stay in the consent record: the outbox, the audit log
+  // and the recipients are told only that consent was withdrawn.
+  if (Status st = rt.delivery().on_consent_withdrawn(id, student.id, "consent withdrawn", actor_of(ctx)); !st) {
     out["revocation"] = "failed";
     out["revocation_error"] = "the withdrawal is recorded, but queueing revocations failed; the delivery "
                               "re-check still stops what is queued";

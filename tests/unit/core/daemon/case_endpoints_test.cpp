@@ -146,8 +146,14 @@ TEST(CaseEndpoints, ConsentRecordAndWithdrawChangeTheGateAtOnceAndRevoke) {
   auto items = (*tx)->list_outbox(q);
   ASSERT_TRUE(items);
   int revocations = 0;
-  for (const auto& it : *items) revocations += it.kind == "revocation" ? 1 : 0;
+  for (const auto& it : *items) {
+    revocations += it.kind == "revocation" ? 1 : 0;
+    EXPECT_EQ(it.document.find("zelf doen"), std::string::npos) << "the parents' words stay in the consent record";
+  }
   EXPECT_EQ(revocations, 1);
+  auto rows = (*tx)->audit_range(1, 1000);
+  ASSERT_TRUE(rows);
+  for (const auto& row : *rows) EXPECT_EQ(row.reason.find("zelf doen"), std::string::npos) << row.reason;
 
   // Both states are in the student's list, for staff and for the privacy officer.
   for (const auto& t : {staff, env.token(Role::privacy_officer)}) {
