@@ -1,0 +1,210 @@
+#include "referral_hub.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace schakel::test {
+namespace {
+
+using nlohmann::json;
+
+const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
+const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
+
+std::string quoted(const std::string& s) { return json(s).dump(); }
+
+// The last non-empty line of a program's output: `schakel token create` prints the token there.
+std::string last_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+}  // namespace
+
+bool endpoint_missing(const ClientResponse& r) {
+  if (r.status == 405) return true;
+  if (r.status != 404) return false;
+  const auto j = r.json();
+  return j.is_object() && j.value("message", "").rfind("no endpoint ", 0) == 0;
+}
+
+ReferralHub::ReferralHub(const std::vector<BundleStudent>& students, const std::vector<BundleGuardian>& guardians,
+                         HubOptions options)
+    : data_dir_(dir_.path() / "data"), config_(dir_.path() / "schakel.yaml") {
+  std::filesystem::create_directories(dir_.path() / "portal");
+  portal_ = std::make_unique<PortalSim>(dir_.path() / "portal", k_e2e_portal_secret);
+  write_oneroster_bundle(dir_.path() / "oneroster", BundleSchool{}, students, guardians);
+  std::ofstream(dir_.path() / "portal.secret") << k_e2e_portal_secret;
+  write_config(options);
+}
+
+ReferralHub::~ReferralHub() {
+  if (daemon_) {
+    daemon_->signal(SIGTERM);
+    (void)daemon_->wait_exit();
+  }
+}
+
+void ReferralHub::write_config(const HubOptions& o) const {
+  const std::string route = R"(
+  - id: referral-to-swv
+    trigger: referral.queued
+    projection: referral
+    connector: swv-portal
+    recipient: {organisation: )" + quoted(k_swv_org) + R"(, role: education_specialist, name: )" +
+                            quoted(k_swv_name) + R"(}
+    purpose: swv_request
+    processing_activity: "Aanvraag arrangement of TLV bij het SWV (register art. 30, nr. 4)"
+    denied: )" + o.denied + "\n";
+  std::ofstream(config_) << "version: 1\n"
+                            "instance:\n"
+                            "  name: referral-e2e\n"
+                            "  data_dir: data\n"
+                            "  demo: true\n"
+                            "  log: {format: json, level: info}\n"
+                            "  plugin_dirs: ["
+                         << quoted(std::string(SCHAKEL_BINARY_DIR) + "/plugins")
+                         << "]\n"
+                            "  shutdown_deadline_ms: 5000\n"
+                            "api:\n  listen: 127.0.0.1:0\n"
+                            "audit: {checkpoint_every_entries: 20, checkpoint_every_seconds: 3600}\n"
+                            "schools:\n  - {brin: 12AB, vestiging: \"00\", naam: OBS De Regenboog, swv_code: PO2701}\n"
+                            "connectors:\n"
+                            "  - id: las\n"
+                            "    plugin: sis-oneroster\n"
+                            "    schedule: \"* * * * *\"\n"
+                            "    settings: {bundle_dir: "
+                         << quoted((dir_.path() / "oneroster").string())
+                         << ", swv_code: PO2701, gezag_column: metadata.nl.gezag}\n"
+                            "  - id: swv-portal\n"
+                            "    plugin: referral-portal\n"
+                            "    schedule: "
+                         << quoted(o.schedule)
+                         << "\n"
+                            "    settings:\n"
+                            "      base_url: "
+                         << quoted(portal_->base_url()) << "\n      ca_file: " << quoted(portal_->ca_file())
+                         << "\n      client_id: " << PortalSim::k_client_id
+                         << "\n      client_secret: ${file:portal.secret}\n"
+                            "routes:"
+                         << route << "delivery: " << o.delivery.dump() << "\n";
+}
+
+std::string ReferralHub::start() {
+  daemon_ = std::make_unique<ChildProcess>(std::vector<std::string>{k_schakeld, "--config", config_.string()});
+  auto ready = daemon_->wait_for("\"msg\":\"ready\"", std::chrono::seconds(60));
+  if (!ready) return "schakeld did not get ready:\n" + daemon_->all_output();
+  const auto j = json::parse(*ready, nullptr, false);
+  const std::string url = j.is_object() ? j.value("api", "") : "";
+  if (url.rfind("https://127.0.0.1:", 0) != 0) return "no API URL in the ready line: " + *ready;
+  const auto connectors = j.value("connectors", json::array());
+  for (const char* c : {"las", "swv-portal"}) {
+    if (std::find(connectors.begin(), connectors.end(), c) == connectors.end())
+      return std::string("connector ") + c + " did not load:\n" + daemon_->all_output();
+  }
+  client_.port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  client_.ca_file = (data_dir_ / "tls" / "cert.pem").string();
+  seen_lines_ = daemon_->lines().size();
+  // The LAS first: students, guardians and the school must be in the store and the consent index.
+  (void)run_connector("las");
+  if (!wait_for_log({"oneroster sync:", "\"connector\":\"las\""}))
+    return "the LAS bundle was not imported:\n" + daemon_->all_output();
+  return {};
+}
+
+int ReferralHub::stop() {
+  if (!daemon_) return 0;
+  daemon_->signal(SIGTERM);
+  const auto code = daemon_->wait_exit();
+  return code ? *code : -1;
+}
+
+std::string ReferralHub::token(const std::string& role) {
+  auto it = tokens_.find(role);
+  if (it != tokens_.end()) return it->second;
+  auto r = run_program({k_schakel, "token", "create", "--config", config_.string(), "--role", role, "--school", "12AB"});
+  if (r.exit_code != 0) return {};
+  return tokens_[role] = last_line(r.output);
+}
+
+ClientResponse ReferralHub::api(const std::string& role, const std::string& method, const std::string& target,
+                                const json& body) {
+  return http_request(client_, method, target, token(role), body.is_null() ? "" : body.dump());
+}
+
+bool ReferralHub::run_connector(const std::string& id) {
+  const auto r = api("admin", "POST", "/v1/connectors/" + id + "/run", json::object());
+  return r.status / 100 == 2;
+}
+
+bool ReferralHub::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds tick) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    (void)daemon_->read_line(std::min(left, tick));  // woken by the daemon's next line
+  }
+  return true;
+}
+
+std::optional<std::string> ReferralHub::wait_for_log(const std::vector<std::string>& needles,
+                                                     std::chrono::milliseconds timeout) {
+  auto matches = [&](const std::string& line) {
+    return std::all_of(needles.begin(), needles.end(), [&](const auto& n) { return line.find(n) != std::string::npos; });
+  };
+  // Lines already read (by an earlier wait) count too, from the last match on.
+  const auto& lines = daemon_->lines();
+  for (std::size_t i = seen_lines_; i < lines.size(); ++i) {
+    if (matches(lines[i])) {
+      seen_lines_ = i + 1;
+      return lines[i];
+    }
+  }
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto line = daemon_->read_line(left);
+    if (!line) return std::nullopt;
+    if (matches(*line)) {
+      seen_lines_ = daemon_->lines().size();
+      return line;
+    }
+  }
+}
+
+bool ReferralHub::set_clock(const std::string& rfc3339) {
+  std::ofstream(data_dir_ / "test-clock") << rfc3339 << "\n";
+  daemon_->signal(SIGUSR1);
+  return wait_for_log({"clock set"}, std::chrono::seconds(30)).has_value();
+}
+
+RunResult ReferralHub::audit_verify() const {
+  return run_program({k_schakel, "audit", "--data-dir", data_dir_.string(), "verify"});
+}
+
+std::vector<json> ReferralHub::audit_export(const std::string& action) const {
+  std::vector<std::string> argv = {k_schakel, "audit", "--data-dir", data_dir_.string(), "export", "--format", "jsonl"};
+  if (!action.empty()) argv.insert(argv.end(), {"--action", action});
+  const auto r = run_program(argv);
+  if (r.exit_code != 0) throw std::runtime_error("schakel audit export failed: " + r.output);
+  std::vector<json> out;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_object()) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+json ReferralHub::portal_aanmeldingen() { return portal_->get("/aanmeldingen"); }
+
+}  // namespace schakel::test
