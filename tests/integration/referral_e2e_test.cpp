@@ -27,7 +27,7 @@ TEST(ReferralE2e, LoadsTheRouteImportsTheLasAndPollsThePortal) {
   EXPECT_EQ(hub.daemon().all_output().find(k_e2e_portal_secret), std::string::npos) << "the secret is in the log";
 }
 
-// A route to a connector that is not configured stops the start with the route's place.
+// A route to a connector that is not configured is a config error with the route's place.
 TEST(ReferralE2e, RefusesARouteToAnUnknownConnector) {
   ReferralHub hub(students(), guardians(), HubOptions{});
   std::string text;
@@ -38,7 +38,7 @@ TEST(ReferralE2e, RefusesARouteToAnUnknownConnector) {
   text.replace(text.find("connector: swv-portal"), 21, "connector: swv-portl");
   std::ofstream(hub.config_file(), std::ios::trunc) << text;
   const auto r = run_program({std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld", "--config", hub.config_file().string()});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("routes[0].connector: unknown connector 'swv-portl'"), std::string::npos) << r.output;
 }
 
@@ -109,7 +109,7 @@ TEST_P(HappyPath, ExactlyThePermittedFieldsArriveAndTheDecisionComesBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Consent, HappyPath, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "WithHealthAndFamily" : "BaseCategories"; });
+                         [](const auto& p) { return p.param ? "WithHealthAndFamily" : "BaseCategories"; });
 
 // 30% transient faults and a token revocation mid-run: every referral arrives exactly once.
 TEST(ReferralE2e, UnderFaultsEveryReferralArrivesExactlyOnce) {

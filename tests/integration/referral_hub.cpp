@@ -53,16 +53,16 @@ ReferralHub::~ReferralHub() {
 }
 
 void ReferralHub::write_config(const HubOptions& o) const {
-  const std::string route = R"(
+  const std::string route = R"y(
   - id: referral-to-swv
     trigger: referral.queued
     projection: referral
     connector: swv-portal
-    recipient: {organisation: )" + quoted(k_swv_org) + R"(, role: education_specialist, name: )" +
-                            quoted(k_swv_name) + R"(}
+    recipient: {organisation: )y" + quoted(k_swv_org) + R"y(, role: education_specialist, name: )y" +
+                            quoted(k_swv_name) + R"y(}
     purpose: swv_request
     processing_activity: "Aanvraag arrangement of TLV bij het SWV (register art. 30, nr. 4)"
-    denied: )" + o.denied + "\n";
+    denied: )y" + o.denied + "\n";
   std::ofstream(config_) << "version: 1\n"
                             "instance:\n"
                             "  name: referral-e2e\n"
@@ -70,7 +70,8 @@ void ReferralHub::write_config(const HubOptions& o) const {
                             "  demo: true\n"
                             "  log: {format: json, level: info}\n"
                             "  plugin_dirs: ["
-                         << quoted(std::string(SCHAKEL_BINARY_DIR) + "/plugins")
+                         << quoted(std::string(SCHAKEL_BINARY_DIR) + "/plugins/sis-oneroster") << ", "
+                         << quoted(std::string(SCHAKEL_BINARY_DIR) + "/plugins/referral-portal")
                          << "]\n"
                             "  shutdown_deadline_ms: 5000\n"
                             "api:\n  listen: 127.0.0.1:0\n"
