@@ -3,6 +3,7 @@
 
 #include "audit/audit_commands.hpp"
 #include "cli/commands.hpp"
+#include "cli/live.hpp"
 
 namespace schakel::cli {
 namespace {
@@ -14,11 +15,13 @@ std::string current_user() {
 
 }  // namespace
 
-Runner add_audit_commands(CLI::App& app, const Globals&) {
+Runner add_audit_commands(CLI::App& app, const Globals& globals) {
   auto* audit_cmd = app.add_subcommand("audit", "the tamper-evident audit log, offline on a data directory");
   audit_cmd->require_subcommand(1);
   auto data_dir = std::make_shared<std::string>("/var/lib/schakel");
-  audit_cmd->add_option("--data-dir", *data_dir, "the daemon's data directory")->capture_default_str();
+  auto* data_dir_opt = audit_cmd->add_option(
+      "--data-dir", *data_dir, "offline: the daemon's data directory (else: through the API when --url or $SCHAKEL_URL is set)")
+      ->capture_default_str();
 
   auto* verify = audit_cmd->add_subcommand("verify", "check the whole hash chain and the signed checkpoints; names the first bad entry");
 
@@ -42,7 +45,9 @@ Runner add_audit_commands(CLI::App& app, const Globals&) {
   report->add_option("--format", ro->format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   report->add_option("--actor", ro->actor, "who asks (default: $USER)");
 
-  return [=]() -> int {
+  return [=, &globals]() -> int {
+    // Without --data-dir and with an API address, the daemon answers (case_commands.cpp).
+    if (data_dir_opt->count() == 0 && live_url_given(globals.live)) return -1;
     if (verify->parsed()) return audit::audit_verify_command(*data_dir, std::cout, std::cerr);
     if (exp->parsed()) {
       if (eo->actor.empty()) eo->actor = current_user();

@@ -3,21 +3,26 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/live.hpp"
 #include "schema/schema_set.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"schakel - command-line tool for the Schakel integration hub"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "schakel 0.1.0");
-  app.footer(
-      "Exit codes: 0 ok; 1 the check or verification failed; 2 bad input, bad configuration or usage.");
-  schakel::cli::Globals globals{schakel::schema::default_schema_dir().string()};
+  app.footer(schakel::cli::live_exit_codes_help());
+  schakel::cli::Globals globals;
+  globals.schema_dir = schakel::schema::default_schema_dir().string();
   app.add_option("--schemas", globals.schema_dir, "directory of the JSON schemas")->capture_default_str();
+  schakel::cli::add_live_options(app, globals.live);
 
   const std::vector<schakel::cli::Runner> runners = {
       schakel::cli::add_config_commands(app, globals),
       schakel::cli::add_plugin_commands(app, globals),
       schakel::cli::add_audit_commands(app, globals),
+      schakel::cli::add_token_commands(app, globals),
+      schakel::cli::add_ops_commands(app, globals),
+      schakel::cli::add_case_commands(app, globals),
   };
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/live.hpp"
 #include "config/config.hpp"
 #include "daemon/connectors.hpp"
 #include "plugin_host/inspect.hpp"
@@ -79,11 +80,15 @@ Runner add_plugin_commands(CLI::App& app, const Globals& globals) {
   auto id = std::make_shared<std::string>();
   auto config_file = std::make_shared<std::string>("/etc/schakel/schakel.yaml");
   check_cmd->add_option("ID", *id, "connector id")->required();
-  check_cmd->add_option("--config", *config_file, "configuration file")->capture_default_str();
+  auto* check_config = check_cmd->add_option(
+      "--config", *config_file, "offline: load the plugin from this configuration (else: through the API when --url or $SCHAKEL_URL is set)")
+      ->capture_default_str();
 
   return [=, &globals]() -> int {
     if (inspect_cmd->parsed()) return inspect(*path, globals);
-    if (check_cmd->parsed()) return check_connector(*config_file, *id, globals);
+    // Without --config and with an API address, the daemon runs the check (ops_commands.cpp).
+    if (check_cmd->parsed() && (check_config->count() > 0 || !live_url_given(globals.live)))
+      return check_connector(*config_file, *id, globals);
     return -1;
   };
 }

@@ -73,21 +73,8 @@ class Daemon {
     });
   }
 
-  void reload() {
-    const auto file = rt_.config().file;
-    auto result = config::load_config(file, rt_.schemas());
-    if (!result.config) {
-      log_config_errors(result.errors);
-      log::error("config reload failed; keeping the running configuration",
-                 {{"file", file.string()}, {"errors", result.errors.size()}});
-      return;
-    }
-    if (result.config->data_dir() != rt_.config().data_dir())
-      log::warn("data_dir changes take effect at the next start", {{"data_dir", rt_.config().data_dir().string()}});
-    rt_.replace_config(std::move(*result.config));
-    if (auto st = rt_.record_config_change("SIGHUP"); !st) log::error("cannot audit the reload", {{"error", st.message()}});
-    log::info("config reloaded", {{"file", file.string()}});
-  }
+  // The same reload as POST /v1/config/reload (Runtime::reload logs the outcome).
+  void reload() { (void)rt_.reload("SIGHUP"); }
 
 #ifdef SCHAKEL_TEST_CLOCK
   // Test builds only: the test writes an RFC 3339 time to <data_dir>/test-clock and sends SIGUSR1.

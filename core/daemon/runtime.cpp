@@ -35,8 +35,9 @@ const char* event_name(plugin_host::HostEvent::Kind kind) {
   return "connector event";
 }
 
-// The key under which the daemon keeps a connector's last poll time in its state.
+// The keys under which the daemon keeps a connector's last poll time and pause in its state.
 constexpr const char* k_last_poll = "schakel.last_poll";
+constexpr const char* k_paused = "schakel.paused";
 
 }  // namespace
 
@@ -129,6 +130,7 @@ void Runtime::load_connectors() {
                "plugin: " + msg, {{"connector", connector}});
   };
   host_ = std::make_unique<plugin_host::PluginHost>(options);
+  restore_paused();
   auto configs = connector_configs(config_);
   if (!configs) {
     // Each line names the connector entry; the others still load.
@@ -176,6 +178,7 @@ Status Runtime::build_data_path() {
     if (!m || !m->is_sink()) continue;
     destinations_.push_back(std::make_unique<PluginDestination>(*host_, id, m->has_capability("revoke")));
     engine_->add_destination(id, *destinations_.back(), outbox::DestinationLimits::from_config(delivery));
+    if (paused(id)) engine_->set_paused(id, true);
   }
   router_ = std::make_unique<routing::Router>(*store_, *clock_, *gate_, *audit_sink_, projector_,
                                               std::move(routes.routes), [this] { engine_->wake(); });
@@ -245,12 +248,95 @@ void Runtime::schedule_polls() {
 }
 
 void Runtime::poll(const std::string& connector, JobDone done) {
+  if (paused(connector)) {
+    log::info("poll skipped: connector paused", {{"connector", connector}});
+    done();
+    return;
+  }
   host_->poll(connector, [this, connector, done = std::move(done)](plugin_host::CallResult r) {
     if (r.code != plugin_host::CallCode::ok)
       log::warn("poll failed", {{"connector", connector}, {"result", plugin_host::call_code_name(r.code)}, {"error", r.message}});
     (void)plugin_state_->put(connector, k_last_poll, format_utc(clock_->now()));
     done();
   });
+}
+
+std::vector<config::ConfigError> Runtime::reload(const std::string& actor) {
+  const auto file = config_.file;
+  auto result = config::load_config(file, schemas_);
+  if (!result.config) {
+    for (const auto& e : result.errors) log::error("config error", {{"error", e.to_string()}});
+    log::error("config reload failed; keeping the running configuration",
+               {{"file", file.string()}, {"errors", result.errors.size()}, {"by", actor}});
+    return std::move(result.errors);
+  }
+  if (result.config->data_dir() != config_.data_dir())
+    log::warn("data_dir changes take effect at the next start", {{"data_dir", config_.data_dir().string()}});
+  {
+    std::lock_guard lock(config_mu_);
+    replace_config(std::move(*result.config));
+  }
+  if (auto st = record_config_change(actor); !st) log::error("cannot audit the reload", {{"error", st.message()}});
+  log::info("config reloaded", {{"file", file.string()}, {"by", actor}});
+  return {};
+}
+
+nlohmann::json Runtime::connectors_config() const {
+  std::lock_guard lock(config_mu_);
+  return config_.doc.value("connectors", nlohmann::json::array());
+}
+
+void Runtime::restore_paused() {
+  const auto& list = config_.doc.value("connectors", nlohmann::json::array());
+  for (const auto& c : list) {
+    const std::string id = c.value("id", "");
+    if (auto v = plugin_state_->get(id, k_paused); v && v.value() && **v == "true") {
+      std::lock_guard lock(paused_mu_);
+      paused_.insert(id);
+    }
+  }
+}
+
+Status Runtime::set_paused(const std::string& connector, bool paused) {
+  if (!host_->status(connector)) return error(ErrorCode::not_found, "connector " + connector + " is not running");
+  SCHAKEL_TRY(plugin_state_->put(connector, k_paused, paused ? "true" : "false"));
+  {
+    std::lock_guard lock(paused_mu_);
+    if (paused) {
+      paused_.insert(connector);
+    } else {
+      paused_.erase(connector);
+    }
+  }
+  if (engine_) {
+    engine_->set_paused(connector, paused);
+    if (!paused) engine_->resume(connector);  // an admin's resume also lifts a fatal stop
+  }
+  return {};
+}
+
+bool Runtime::paused(const std::string& connector) const {
+  std::lock_guard lock(paused_mu_);
+  return paused_.count(connector) > 0;
+}
+
+std::optional<TimePoint> Runtime::last_poll(const std::string& connector) {
+  auto v = plugin_state_->get(connector, k_last_poll);
+  TimePoint t{};
+  if (v && v.value() && parse_rfc3339(**v, t)) return t;
+  return std::nullopt;
+}
+
+Status Runtime::run_now(const std::string& connector) {
+  auto m = host_->manifest(connector);
+  if (!m) return error(ErrorCode::not_found, "connector " + connector + " is not running");
+  if (!m->is_source()) return error(ErrorCode::invalid, "connector " + connector + " is a sink: it has nothing to poll");
+  if (paused(connector)) return error(ErrorCode::conflict, "connector " + connector + " is paused");
+  if (!scheduler_) return error(ErrorCode::unavailable, "the daemon is not running its schedules");
+  if (auto st = scheduler_->trigger(connector); st.code() != ErrorCode::not_found) return st;
+  // No schedule: poll once outside the scheduler.
+  poll(connector, [] {});
+  return {};
 }
 
 void Runtime::stop(std::function<void()> on_stopped) {

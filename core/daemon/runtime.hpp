@@ -5,6 +5,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -54,6 +58,24 @@ class Runtime {
   [[nodiscard]] ConsentService& consent() { return consent_; }
   [[nodiscard]] outbox::DeliveryEngine& delivery() { return *engine_; }
   [[nodiscard]] routing::Router& router() { return *router_; }
+  // Re-reads the configuration file (SIGHUP, POST /v1/config/reload). A bad one is logged and
+  // its errors returned while the running one stays; a good one replaces it and is audited as a
+  // config.change by `actor`. Call on the io_context's thread.
+  std::vector<config::ConfigError> reload(const std::string& actor);
+
+  // An admin's pause of a connector: no polls and no deliveries until resumed. Kept in the
+  // connector's state, so a restart keeps it. not_found for a connector that is not loaded.
+  Status set_paused(const std::string& connector, bool paused);
+  [[nodiscard]] bool paused(const std::string& connector) const;
+  // When the daemon last polled `connector` (from its state), if ever.
+  [[nodiscard]] std::optional<TimePoint> last_poll(const std::string& connector);
+  // Starts a poll now, through the scheduler when the connector has a schedule (busy while one
+  // runs). Call on the io_context's thread.
+  Status run_now(const std::string& connector);
+  [[nodiscard]] boost::asio::io_context& io() { return io_; }
+  // A copy of the configuration's connectors, safe from any thread while a reload runs.
+  [[nodiscard]] nlohmann::json connectors_config() const;
+
   // Null when the configuration has no `api` section.
   [[nodiscard]] api::ApiServer* api() { return api_.get(); }
   // "https://127.0.0.1:8443" once started; empty without an API.
@@ -71,6 +93,7 @@ class Runtime {
   // The admin API with every endpoint; each read of a student's data goes to the audit log.
   Status open_api();
   void schedule_polls();
+  void restore_paused();
   void poll(const std::string& connector, JobDone done);
 
   boost::asio::io_context& io_;
@@ -94,6 +117,9 @@ class Runtime {
   std::unique_ptr<routing::Router> router_;
   std::unique_ptr<api::ApiServer> api_;
   bool stopped_ = false;
+  mutable std::mutex config_mu_;  // reload against connectors_config()
+  mutable std::mutex paused_mu_;
+  std::set<std::string> paused_;  // connectors an admin paused
 };
 
 }  // namespace schakel::daemon

@@ -142,6 +142,23 @@ void DeliveryEngine::resume(const std::string& connector) {
   wake();
 }
 
+void DeliveryEngine::set_paused(const std::string& connector, bool paused) {
+  {
+    std::lock_guard lock(mu_);
+    Dest* d = find(connector);
+    if (d == nullptr) return;
+    d->paused = paused;
+    if (!paused) dispatch(*d);
+  }
+  wake();
+}
+
+bool DeliveryEngine::paused(const std::string& connector) {
+  std::lock_guard lock(mu_);
+  Dest* d = find(connector);
+  return d != nullptr && d->paused;
+}
+
 void DeliveryEngine::scheduler_loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -168,7 +185,7 @@ void DeliveryEngine::scheduler_loop() {
 }
 
 void DeliveryEngine::dispatch(Dest& d) {
-  if (d.fatal) return;
+  if (d.fatal || d.paused) return;
   bool started = false;
   while (d.running < d.limits.concurrency && !d.ready.empty()) {
     work_.emplace_back(&d, std::move(d.ready.front()));
@@ -180,7 +197,7 @@ void DeliveryEngine::dispatch(Dest& d) {
 }
 
 std::optional<TimePoint> DeliveryEngine::schedule(Dest& d, std::unique_lock<std::mutex>& lock) {
-  if (d.fatal) return std::nullopt;
+  if (d.fatal || d.paused) return std::nullopt;
   dispatch(d);
   const int batch = std::max(1, options_.lease_batch);
   // Enough leased and waiting: a finishing call wakes the scheduler when the queue runs low.
@@ -302,7 +319,7 @@ Result<std::vector<AttemptReport>> DeliveryEngine::run_due(const std::string& co
   std::unique_lock lock(mu_);
   Dest* d = find(connector);
   if (d == nullptr) return Status(ErrorCode::not_found, "no destination " + connector);
-  if (d->fatal) return std::vector<AttemptReport>{};
+  if (d->fatal || d->paused) return std::vector<AttemptReport>{};
   const TimePoint now = clock_.now();
   const int n = std::min({max_items, d->bucket->available(now), d->limits.concurrency - d->running});
   if (n <= 0) return std::vector<AttemptReport>{};

@@ -91,6 +91,10 @@ class DeliveryEngine {
   // A destination whose plugin answered `fatal` takes no more items until resumed.
   [[nodiscard]] bool stopped(const std::string& connector);
   void resume(const std::string& connector);
+  // An admin's pause: the destination starts no attempts until unpaused; items it has already
+  // leased wait in flight. Unknown connectors are ignored.
+  void set_paused(const std::string& connector, bool paused);
+  [[nodiscard]] bool paused(const std::string& connector);
 
   // Consent `consent_id` of `student_id` was withdrawn (and that is committed): pending items it
   // covered that the gate now denies are dropped, and each delivered disclosure it covered gets
@@ -115,6 +119,7 @@ class DeliveryEngine {
     std::deque<store::OutboxItem> ready;  // leased (in flight in the store), call not started
     int running = 0;                      // calls in progress: at most limits.concurrency
     bool fatal = false;
+    bool paused = false;
     bool dirty = true;  // something may be due that next_due does not know of
     std::optional<TimePoint> next_due;
   };
