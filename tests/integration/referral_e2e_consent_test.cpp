@@ -78,7 +78,7 @@ TEST(ReferralE2eConsent, WithdrawalAfterSubmissionReachesThePortal) {
                                                     k_base_categories));
   API_OR_SKIP(q, hub, "staff", "POST", "/v1/referrals", referral_doc("ref-daan-1", "student-daan", "case-daan"));
   ASSERT_EQ(q.status / 100, 2) << q.body;
-  ASSERT_TRUE(hub.wait_for_log({"aanmelding for referral ref-daan-1: HTTP 201"})) << hub.daemon().all_output();
+  EXPECT_DELIVERED(hub, "ref-daan-1");
   const std::string portal_id = aanmelding_for(hub, "ref-daan-1")["status"]["id"];
 
   API_OR_SKIP(w, hub, "staff", "POST", "/v1/consents/con-daan/withdraw",

@@ -56,6 +56,29 @@ inline std::set<std::string> delivered_referrals(ReferralHub& hub) {
   return out;
 }
 
+// The dead letters' last errors (GET /v1/outbox?state=dead), one string.
+inline std::string dead_letters(ReferralHub& hub) {
+  const auto r = hub.api("admin", "GET", "/v1/outbox?state=dead");
+  std::string out;
+  if (r.status != 200) return out;
+  for (const auto& i : r.json().value("items", json::array()))
+    out += "outbox " + i["id"].dump() + ": " + (i["last_error"].is_string() ? i["last_error"].get<std::string>() : "") + "\n";
+  return out;
+}
+
+// Waits until the plugin reported referral `id` delivered, or a delivery went to the dead letters
+// (failing at once with their errors rather than waiting out the timeout).
+#define EXPECT_DELIVERED(hub, id)                                                                  \
+  do {                                                                                            \
+    std::string dead_;                                                                             \
+    ASSERT_TRUE((hub).wait_until([&] {                                                             \
+      if (delivered_referrals(hub).count(id)) return true;                                        \
+      dead_ = dead_letters(hub);                                                                   \
+      return !dead_.empty();                                                                       \
+    })) << (hub).daemon().all_output();                                                           \
+    ASSERT_TRUE(dead_.empty()) << "dead letters instead of a delivery of " << (id) << ":\n" << dead_; \
+  } while (false)
+
 // The portal's API requests to `path_prefix` with `method`.
 inline int portal_requests(ReferralHub& hub, const std::string& method, const std::string& path_prefix) {
   int n = 0;

@@ -63,7 +63,7 @@ TEST_P(HappyPath, ExactlyThePermittedFieldsArriveAndTheDecisionComesBack) {
   EXPECT_NE(q.body.find("queued"), std::string::npos) << q.body;
 
   // Delivered: the plugin logs the portal's receipt.
-  ASSERT_TRUE(hub.wait_for_log({"aanmelding for referral ref-daan-1: HTTP 201"})) << hub.daemon().all_output();
+  EXPECT_DELIVERED(hub, "ref-daan-1");
   json a = aanmelding_for(hub, "ref-daan-1");
   ASSERT_TRUE(a.is_object()) << hub.portal_aanmeldingen().dump();
   const auto fields = expected_aanmelding_fields(health_and_family);
@@ -132,9 +132,13 @@ TEST(ReferralE2e, UnderFaultsEveryReferralArrivesExactlyOnce) {
     }
   }
   // Each delivery ends with the plugin's receipt line (201, or 200 for a replayed key).
-  ASSERT_TRUE(hub.wait_until([&] { return delivered_referrals(hub).size() == static_cast<std::size_t>(k_referrals); },
-                             std::chrono::seconds(120)))
-      << hub.portal().get("/counters").dump() << hub.daemon().all_output();
+  std::string dead;
+  ASSERT_TRUE(hub.wait_until([&] {
+    if (delivered_referrals(hub).size() == static_cast<std::size_t>(k_referrals)) return true;
+    dead = dead_letters(hub);
+    return !dead.empty();
+  }, std::chrono::seconds(120))) << hub.portal().get("/counters").dump() << hub.daemon().all_output();
+  ASSERT_TRUE(dead.empty()) << "dead letters under transient faults:\n" << dead;
   const json counters = hub.portal().get("/counters");
   EXPECT_EQ(counters["aanmeldingen_created"], k_referrals) << counters.dump();
   EXPECT_GT(counters["faults_injected"].size(), 0u) << counters.dump();

@@ -15,13 +15,14 @@ const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
 
 std::string quoted(const std::string& s) { return json(s).dump(); }
 
-// The last non-empty line of a program's output: `schakel token create` prints the token there.
-std::string last_line(const std::string& text) {
+// `schakel token create` prints the token alone on a line of stdout; run_program merges stderr
+// in, so take the last line that looks like a token (one long word).
+std::string token_line(const std::string& text) {
   std::istringstream in(text);
   std::string line, last;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) last = line;
+    if (line.size() >= 32 && line.find(' ') == std::string::npos) last = line;
   }
   return last;
 }
@@ -132,7 +133,7 @@ std::string ReferralHub::token(const std::string& role) {
   if (it != tokens_.end()) return it->second;
   auto r = run_program({k_schakel, "token", "create", "--config", config_.string(), "--role", role, "--school", "12AB"});
   if (r.exit_code != 0) return {};
-  return tokens_[role] = last_line(r.output);
+  return tokens_[role] = token_line(r.output);
 }
 
 ClientResponse ReferralHub::api(const std::string& role, const std::string& method, const std::string& target,
