@@ -20,11 +20,16 @@ using nlohmann::json;
   const auto var = (hub).api(role, method, target, body);                 \
   if (endpoint_missing(var)) GTEST_SKIP() << "needs " << (method) << " " << (target) << " (not served yet)"
 
-// Starts the hub, or skips when this build cannot make a token offline.
+// Starts the hub and records the students and guardians, or skips when this build cannot make a
+// token offline or does not serve the endpoints.
 #define HUB_OR_SKIP(hub)                                                                           \
   if ((hub).token("staff").empty())                                                                \
     GTEST_SKIP() << "needs the offline `schakel token create --config F --role R --school BRIN`"; \
-  if (const std::string failed_ = (hub).start(); !failed_.empty()) FAIL() << failed_
+  if (const std::string failed_ = (hub).start(); !failed_.empty()) FAIL() << failed_;               \
+  if (const std::string enrolled_ = (hub).enroll(); enrolled_.rfind("missing: ", 0) == 0)            \
+    GTEST_SKIP() << "needs " << enrolled_.substr(9) << " (not served yet)";                         \
+  else if (!enrolled_.empty())                                                                      \
+  FAIL() << enrolled_
 
 inline std::set<std::string> keys_of(const json& o) {
   std::set<std::string> out;

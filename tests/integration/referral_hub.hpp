@@ -47,6 +47,10 @@ class ReferralHub {
   // Starts schakeld and waits for "ready"; then imports the LAS bundle (the connector's run).
   // Returns an empty string, or what went wrong with the daemon's output.
   std::string start();
+  // Records the students and guardians through the API (POST /v1/students, /v1/guardians), as the
+  // school's staff would. Empty on success; "missing: <endpoint>" when the build does not serve
+  // it; otherwise the refusal. (The LAS import brings the school; see the note in start().)
+  std::string enroll();
   // SIGTERM, and the exit code (0 on a clean stop).
   int stop();
 
@@ -94,6 +98,8 @@ class ReferralHub {
   ClientOptions client_;
   std::map<std::string, std::string> tokens_;
   std::size_t seen_lines_ = 0;
+  std::vector<BundleStudent> students_;
+  std::vector<BundleGuardian> guardians_;
 };
 
 // Whether an API answer says the endpoint is not served (yet): 404 without a JSON error of ours
