@@ -50,8 +50,13 @@ TEST(ReferralE2eConsent, TurningSixteenInBackoffDropsTheReferral) {
   const auto q = hub.api("staff", "POST", "/v1/referrals", referral_doc("ref-sem-1", "student-sem", "case-sem"));
   ASSERT_EQ(q.status / 100, 2) << q.body;
   EXPECT_NE(q.body.find("queued"), std::string::npos) << q.body;
-  ASSERT_TRUE(hub.wait_until([&] { return portal_requests(hub, "POST", "/api/v1/aanmeldingen") == 1; }))
-      << hub.daemon().all_output();
+  std::string dead;
+  ASSERT_TRUE(hub.wait_until([&] {
+    if (portal_requests(hub, "POST", "/api/v1/aanmeldingen") == 1) return true;
+    dead = dead_letters(hub);
+    return !dead.empty();
+  })) << hub.daemon().all_output();
+  ASSERT_TRUE(dead.empty()) << "dead letters instead of an attempt at the portal:\n" << dead;
 
   ASSERT_TRUE(hub.set_clock(date_text(sem_birthday()) + "T10:00:00Z")) << hub.daemon().all_output();
   json dropped;
