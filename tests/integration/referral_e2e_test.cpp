@@ -127,7 +127,13 @@ TEST(ReferralE2e, UnderFaultsEveryReferralArrivesExactlyOnce) {
     const auto q = hub.api("staff", "POST", "/v1/referrals", referral_doc("ref-" + std::to_string(i), "student-daan", "case-daan"));
     ASSERT_EQ(q.status / 100, 2) << q.body;
     if (i == k_referrals / 2) {
-      ASSERT_TRUE(hub.wait_until([&] { return hub.portal().get("/counters")["aanmeldingen_created"].get<int>() >= 2; }));
+      std::string dead_early;
+      ASSERT_TRUE(hub.wait_until([&] {
+        if (hub.portal().get("/counters")["aanmeldingen_created"].get<int>() >= 2) return true;
+        dead_early = dead_letters(hub);
+        return !dead_early.empty();
+      }));
+      ASSERT_TRUE(dead_early.empty()) << "dead letters:\n" << dead_early;
       EXPECT_GE(hub.portal().post("/tokens/revoke")["revoked"].get<int>(), 1);
     }
   }
