@@ -39,8 +39,9 @@ inline std::set<std::string> keys_of(const json& o) {
 
 // The aanmelding the portal stores for Schakel's referral `id`, or null.
 inline json aanmelding_for(ReferralHub& hub, const std::string& id) {
-  for (const auto& a : hub.portal_aanmeldingen()["aanmeldingen"]) {
-    if (a["status"].value("referentie", "") == id) return a;
+  const json all = hub.portal_aanmeldingen();  // named: a temporary would die before the loop
+  for (const auto& a : all["aanmeldingen"]) {
+    if (a["aanmelding"].value("referentie", "") == id) return a;
   }
   return nullptr;
 }

@@ -150,7 +150,8 @@ TEST(ReferralE2e, UnderFaultsEveryReferralArrivesExactlyOnce) {
   EXPECT_GT(counters["faults_injected"].size(), 0u) << counters.dump();
   EXPECT_GE(counters["tokens_issued"].get<int>(), 2) << counters.dump();
   std::multiset<std::string> refs;
-  for (const auto& a : hub.portal_aanmeldingen()["aanmeldingen"]) refs.insert(a["status"].value("referentie", ""));
+  const json all = hub.portal_aanmeldingen();  // named: a temporary would die before the loop
+  for (const auto& a : all["aanmeldingen"]) refs.insert(a["aanmelding"].value("referentie", ""));
   for (int i = 0; i < k_referrals; ++i) EXPECT_EQ(refs.count("ref-" + std::to_string(i)), 1u) << i;
   int delivered = 0;
   for (const auto& e : hub.audit_export("deliver")) delivered += e.value("outcome", "") == "delivered";
