@@ -73,7 +73,9 @@ TEST_P(HappyPath, ExactlyThePermittedFieldsArriveAndTheDecisionComesBack) {
   EXPECT_EQ(a["aanmelding"]["toestemming"]["referentie"], "con-daan");
   const std::string portal_id = a["status"]["id"];
 
-  // The SWV decides; the status poll brings the decision into the referral.
+  // The SWV decides a day later (the portal's clock: its gewijzigd_op has whole seconds, and the
+  // import keeps only a change later than the last); the status poll brings the decision back.
+  hub.portal().post("/clock/advance", {{"seconds", 86400}});
   hub.portal().post("/aanmeldingen/" + portal_id + "/besluit",
                     {{"status", "toegekend"},
                      {"besluit", {{"datum", date_text(today())},
