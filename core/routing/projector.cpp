@@ -1,5 +1,7 @@
 #include "routing/router.hpp"
 
+#include <algorithm>
+
 namespace schakel::routing {
 namespace {
 
@@ -82,6 +84,51 @@ Result<Projection> StoreProjector::project(const RouteSpec& route, const Event& 
     p.document["student"] = student->doc;
   }
   return p;
+}
+
+Status complete_referral(const RouteSpec& route, const std::string& student_id,
+                         const std::vector<std::string>& consent_ids, nlohmann::json& doc, store::Transaction& tx) {
+  using nlohmann::json;
+  if (route.projection != "referral" && route.projection != "referral_supplement") return Status::ok();
+  doc["kind"] = route.projection == "referral" ? "aanmelding" : "aanvulling";
+  // The consent it leaves under: the first permitting consent for this purpose.
+  for (const auto& id : consent_ids) {
+    auto consent = tx.get(Kind::consent, id);
+    if (!consent) return consent.status();
+    if (!*consent) continue;  // a gate that permits by policy alone names no stored consent
+    const json& c = (*consent)->doc;
+    const auto purposes = c.value("purposes", json::array());
+    if (std::find(purposes.begin(), purposes.end(), route.purpose) == purposes.end()) continue;
+    json granted_by = json::array();
+    for (const auto& g : c.value("grantors", json::array())) {
+      if (g.value("kind", "") != "guardian") {
+        granted_by.push_back({{"kind", "student"}});
+        continue;
+      }
+      // A voogd or a parent, as the guardian's link to this student says.
+      std::string relation = "parent";
+      auto guardian = tx.get(Kind::guardian, g.value("guardian_id", ""));
+      if (!guardian) return guardian.status();
+      if (*guardian) {
+        for (const auto& link : (*guardian)->doc.value("children", json::array())) {
+          if (link.value("student_id", "") == student_id) relation = link.value("relation", relation);
+        }
+      }
+      granted_by.push_back({{"kind", "guardian"}, {"relation", relation}});
+    }
+    doc["consent"] = {{"id", id}, {"date", c.value("valid_from", "")}, {"granted_by", granted_by},
+                      {"purposes", purposes}};
+    break;
+  }
+  // A supplement answers with the last answer the school gave, as it passed the gate (category case).
+  if (route.projection == "referral_supplement" && doc.contains("referral")) {
+    const auto answers = doc["referral"].value("supplements", json::array());
+    if (!answers.empty()) {
+      doc["supplement"] = {{"toelichting", answers.back().value("text", "")},
+                           {"bijlagen", answers.back().value("attachments", json::array())}};
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace schakel::routing

@@ -83,6 +83,12 @@ Result<FireOutcome> Router::fire_route(const RouteSpec& route, const Event& even
     return fo;
   }
 
+  {
+    auto tx = store_.begin(false);
+    if (!tx) return tx.status();
+    SCHAKEL_TRY(complete_referral(route, p.student_id, decision->consent_ids, decision->document, **tx));
+  }
+
   store::OutboxItem item;
   item.route_id = route.id;
   item.connector = route.connector;

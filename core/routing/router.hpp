@@ -52,6 +52,13 @@ class StoreProjector final : public Projector {
                              store::Transaction& tx) override;
 };
 
+// What a referral's destination needs besides the gated projection, added after the gate: which
+// document it is ("kind": aanmelding or aanvulling), the consent it leaves under ("consent": id,
+// date, granted_by, purposes), and for a supplement the answer ("supplement") taken from the gated
+// referral. Other projections are left as they are.
+Status complete_referral(const RouteSpec& route, const std::string& student_id,
+                         const std::vector<std::string>& consent_ids, nlohmann::json& doc, store::Transaction& tx);
+
 struct FireOutcome {
   std::string route_id;
   outbox::GateOutcome outcome = outbox::GateOutcome::blocked;
