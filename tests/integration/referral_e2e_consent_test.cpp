@@ -5,10 +5,10 @@
 // No consent: nothing reaches the portal, the block is audited with its reason, and the IB sees why.
 TEST(ReferralE2eConsent, WithoutConsentNothingLeavesAndTheIbSeesWhy) {
   ReferralHub hub(students(), guardians());
-  HUB_OR_SKIP(hub);
-  API_OR_SKIP(c, hub, "staff", "POST", "/v1/cases", case_doc("case-noor", "student-noor"));
+  HUB_OR_FAIL(hub);
+  API_OR_FAIL(c, hub, "staff", "POST", "/v1/cases", case_doc("case-noor", "student-noor"));
   ASSERT_EQ(c.status, 201) << c.body;
-  API_OR_SKIP(q, hub, "staff", "POST", "/v1/referrals", referral_doc("ref-noor-1", "student-noor", "case-noor"));
+  API_OR_FAIL(q, hub, "staff", "POST", "/v1/referrals", referral_doc("ref-noor-1", "student-noor", "case-noor"));
   ASSERT_EQ(q.status / 100, 2) << q.body;
   EXPECT_NE(q.body.find("blocked"), std::string::npos) << q.body;
   EXPECT_NE(q.body.find("no consent"), std::string::npos) << q.body;
@@ -39,9 +39,9 @@ TEST(ReferralE2eConsent, TurningSixteenInBackoffDropsTheReferral) {
   o.delivery["max_age_ms"] = 30LL * 24 * 3600 * 1000;  // the clock jumps ten days: not too old
   o.schedule = "0 3 1 1 *";                            // no status poll to use up the fault script
   ReferralHub hub(students(), guardians(), o);
-  HUB_OR_SKIP(hub);
+  HUB_OR_FAIL(hub);
   const std::string last_day_at_15 = date_text(sem_birthday() - days{1});
-  CASE_AND_CONSENT_OR_SKIP(hub, "sem", consent_doc("con-sem-parents", "student-sem", {grantor_guardian("guardian-p-sem-1")}, k_base_categories));
+  CASE_AND_CONSENT_OR_FAIL(hub, "sem", consent_doc("con-sem-parents", "student-sem", {grantor_guardian("guardian-p-sem-1")}, k_base_categories));
   const auto own = hub.api("staff", "POST", "/v1/consents",
                            consent_doc("con-sem-own", "student-sem", {grantor_student()}, k_base_categories, last_day_at_15));
   ASSERT_EQ(own.status, 201) << own.body;
@@ -77,16 +77,16 @@ TEST(ReferralE2eConsent, TurningSixteenInBackoffDropsTheReferral) {
 // the audit log shows the withdrawal and the revocation.
 TEST(ReferralE2eConsent, WithdrawalAfterSubmissionReachesThePortal) {
   ReferralHub hub(students(), guardians());
-  HUB_OR_SKIP(hub);
-  CASE_AND_CONSENT_OR_SKIP(hub, "daan", consent_doc("con-daan", "student-daan",
+  HUB_OR_FAIL(hub);
+  CASE_AND_CONSENT_OR_FAIL(hub, "daan", consent_doc("con-daan", "student-daan",
                                                     {grantor_guardian("guardian-p-daan-1"), grantor_guardian("guardian-p-daan-2")},
                                                     k_base_categories));
-  API_OR_SKIP(q, hub, "staff", "POST", "/v1/referrals", referral_doc("ref-daan-1", "student-daan", "case-daan"));
+  API_OR_FAIL(q, hub, "staff", "POST", "/v1/referrals", referral_doc("ref-daan-1", "student-daan", "case-daan"));
   ASSERT_EQ(q.status / 100, 2) << q.body;
   EXPECT_DELIVERED(hub, "ref-daan-1");
   const std::string portal_id = aanmelding_for(hub, "ref-daan-1")["status"]["id"];
 
-  API_OR_SKIP(w, hub, "staff", "POST", "/v1/consents/con-daan/withdraw",
+  API_OR_FAIL(w, hub, "staff", "POST", "/v1/consents/con-daan/withdraw",
               json({{"by", grantor_guardian("guardian-p-daan-2")}, {"reason", "ouders trekken toestemming in"}}));
   ASSERT_EQ(w.status / 100, 2) << w.body;
   ASSERT_TRUE(hub.wait_until([&] { return aanmelding_for(hub, "ref-daan-1")["status"]["status"] == "ingetrokken"; }))

@@ -15,19 +15,19 @@ using namespace schakel::test;
 using namespace schakel::test::e2e;
 using nlohmann::json;
 
-// The call, or a skip when this build does not serve the endpoint (it lands with the API work).
-#define API_OR_SKIP(var, hub, role, method, target, body)                 \
+// The call; a test fails at once, naming it, when the daemon does not serve the endpoint.
+#define API_OR_FAIL(var, hub, role, method, target, body)                 \
   const auto var = (hub).api(role, method, target, body);                 \
-  if (endpoint_missing(var)) GTEST_SKIP() << "needs " << (method) << " " << (target) << " (not served yet)"
+  if (endpoint_missing(var)) FAIL() << "needs " << (method) << " " << (target) << " (not served)"
 
-// Starts the hub and records the students and guardians, or skips when this build cannot make a
-// token offline or does not serve the endpoints.
-#define HUB_OR_SKIP(hub)                                                                           \
+// Starts the hub and records the students and guardians; fails when no token can be made
+// offline or an endpoint is not served.
+#define HUB_OR_FAIL(hub)                                                                           \
   if ((hub).token("staff").empty())                                                                \
-    GTEST_SKIP() << "needs the offline `schakel token create --config F --role R --school BRIN`"; \
+    FAIL() << "the offline `schakel token create --config F --role R --school BRIN` failed"; \
   if (const std::string failed_ = (hub).start(); !failed_.empty()) FAIL() << failed_;               \
   if (const std::string enrolled_ = (hub).enroll(); enrolled_.rfind("missing: ", 0) == 0)            \
-    GTEST_SKIP() << "needs " << enrolled_.substr(9) << " (not served yet)";                         \
+    FAIL() << "needs " << enrolled_.substr(9) << " (not served)";                         \
   else if (!enrolled_.empty())                                                                      \
   FAIL() << enrolled_
 
@@ -94,10 +94,10 @@ inline int portal_requests(ReferralHub& hub, const std::string& method, const st
 }
 
 // The IB records the case and the consent: the start of most scenarios.
-#define CASE_AND_CONSENT_OR_SKIP(hub, student, consent)                                          \
+#define CASE_AND_CONSENT_OR_FAIL(hub, student, consent)                                          \
   do {                                                                                           \
-    API_OR_SKIP(case_, hub, "staff", "POST", "/v1/cases", case_doc("case-" student, "student-" student)); \
+    API_OR_FAIL(case_, hub, "staff", "POST", "/v1/cases", case_doc("case-" student, "student-" student)); \
     ASSERT_EQ(case_.status, 201) << case_.body;                                                  \
-    API_OR_SKIP(consent_, hub, "staff", "POST", "/v1/consents", consent);                        \
+    API_OR_FAIL(consent_, hub, "staff", "POST", "/v1/consents", consent);                        \
     ASSERT_EQ(consent_.status, 201) << consent_.body;                                            \
   } while (false)
