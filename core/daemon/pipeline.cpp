@@ -295,8 +295,9 @@ Status RecordImporter::import_referral_status(const std::string& connector, cons
     if (!found.value()) return error(ErrorCode::not_found, "referral " + referral_id + " is not known here");
     store::Entity e = **found;
     const std::string changed = s.value("gewijzigd_op", "");
-    // The same change may come twice; an older one never overwrites a newer.
-    if (!changed.empty() && e.doc.value("status_changed_at", "") >= changed) return Status{};
+    // The same change may come twice; an older one never overwrites a newer. The portal's times
+    // have whole seconds, so changes of the same second apply in the order the portal lists them.
+    if (!changed.empty() && e.doc.value("status_changed_at", "") > changed) return Status{};
     e.doc["status"] = *status;
     if (!portal_id.empty()) e.doc["portal_id"] = portal_id;
     if (!changed.empty()) e.doc["status_changed_at"] = changed;

@@ -206,7 +206,9 @@ Status Runtime::open_api() {
     event.actor_role = access.actor_role;
     event.student_id = access.student_id;
     event.trace_id = access.trace_id;
-    event.reason = access.kind + " " + access.entity_id + " read through the API";
+    // A student's own id would undo the entry's pseudonym (the subject): it is named only by that.
+    event.reason = access.kind + (access.entity_id == access.student_id ? "" : " " + access.entity_id) +
+                   " read through the API";
     return audit_->append_durable(*store_, event).status();
   });
   register_daemon_endpoints(api_->service(), *this);
