@@ -1,5 +1,7 @@
 #include "daemon/pipeline.hpp"
 
+#include <algorithm>
+
 #include "audit/entry.hpp"
 #include "calendar/feed.hpp"
 #include "consent/redaction.hpp"
@@ -200,6 +202,7 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
   if (stream == "referral_status") return import_referral_status(connector, record);
   if (stream == "meetings") return import_meeting(connector, record);
+  if (stream == "calendar_reply") return import_calendar_reply(connector, record);
   // Other streams (e.g. rejected rows) are reported by their plugin, not stored.
   if (!stream_kind(stream)) return {};
   SCHAKEL_TRY(import_entity(connector, stream, record));
@@ -260,10 +263,12 @@ Status RecordImporter::import_meeting(const std::string& connector, const json& 
     e.kind = store::Kind::meeting;
     e.id = id;
     e.connector = connector;
+    e.doc = doc;
+    // The recipients' replies are theirs, not the feed's: a new version of the meeting keeps them.
+    if (*existing && (*existing)->doc.contains("replies")) e.doc["replies"] = (*existing)->doc["replies"];
     e.source_key = id;
     // The feed has no version of its own; a later import is a later version.
     e.source_version = format_utc(clock_.now());
-    e.doc = doc;
     e.updated_at = clock_.now();
     e.tenant = doc.value("school_id", "");
     auto tenant = store::school_tenant(tx, e.tenant);
@@ -281,6 +286,63 @@ Status RecordImporter::import_meeting(const std::string& connector, const json& 
   if (!st || trigger.empty() || !fire_) return st;
   // Stored first, fired second, as for queued referrals: a repeat queues nothing twice.
   return fire_(trigger, id, connector);
+}
+
+namespace {
+
+// The meeting a calendar UID belongs to (a school year holds a few hundred meetings at most).
+Result<std::optional<store::Entity>> meeting_by_uid(store::Transaction& tx, const std::string& uid) {
+  store::EntityQuery query;
+  query.kind = store::Kind::meeting;
+  for (;;) {
+    auto page = tx.list(query);
+    if (!page) return page.status();
+    for (auto& e : *page) {
+      if (e.doc.value("ical_uid", "") == uid) return std::optional<store::Entity>(std::move(e));
+    }
+    if (static_cast<int>(page->size()) < query.limit) return std::optional<store::Entity>{};
+    query.after_id = page->back().id;
+  }
+}
+
+}  // namespace
+
+Status RecordImporter::import_calendar_reply(const std::string& connector, const json& reply) {
+  const std::string uid = reply.value("uid", "");
+  const std::string attendee = reply.value("attendee", "");
+  const std::string partstat = reply.value("partstat", "");
+  const std::string observed_at = reply.value("observed_at", "");
+  if (uid.empty() || attendee.empty() || partstat.empty() || observed_at.empty())
+    return error(ErrorCode::invalid, "calendar_reply record needs uid, attendee, partstat and observed_at");
+  return store_.write([&](store::Transaction& tx) -> Status {
+    auto found = meeting_by_uid(tx, uid);
+    if (!found) return found.status();
+    if (!*found) return error(ErrorCode::not_found, "calendar_reply: no meeting has UID " + uid);
+    store::Entity e = std::move(**found);
+    json& replies = e.doc["replies"];
+    if (!replies.is_array()) replies = json::array();
+    const json entry = {{"attendee", attendee}, {"partstat", partstat}, {"observed_at", observed_at}, {"connector", connector}};
+    auto same = std::find_if(replies.begin(), replies.end(), [&](const json& r) { return r.value("attendee", "") == attendee; });
+    if (same == replies.end()) {
+      replies.push_back(entry);
+    } else if (same->value("observed_at", "") < observed_at && (*same)["partstat"] != partstat) {
+      *same = entry;
+    } else {
+      return Status{};  // the same reply again, or an older one
+    }
+    e.updated_at = clock_.now();
+    SCHAKEL_TRY(tx.put(e));
+    audit::AuditEvent a;
+    a.tenant = e.tenant.empty() ? "instance" : e.tenant;
+    a.action = "import";
+    a.outcome = "ok";
+    a.actor = connector;
+    a.actor_role = "connector";
+    a.categories = {"meeting"};
+    a.payload = reply.dump();
+    a.reason = "meeting " + e.id + ": a recipient replied " + partstat;
+    return audit_.append(tx, a).status();
+  });
 }
 
 Status RecordImporter::import_referral_status(const std::string& connector, const json& s) {

@@ -83,7 +83,8 @@ class PluginDestination final : public outbox::Destination {
 // carry {source_key, source_version, source, active, record}; they are upserted by (connector,
 // source key) so an older version never replaces a newer one. The stream "referral_status"
 // carries the SWV portal's status changes; they update the referral and are audited as an import.
-// The stream "meetings" carries meetings imported from a school's calendar feed.
+// The stream "meetings" carries meetings imported from a school's calendar feed;
+// "calendar_reply" the recipients' answers read back from their calendars.
 // The stream "queued_referrals" carries referrals a source reports as queued: each is stored like
 // an entity, then the explicit event referral.queued is fired for it.
 class RecordImporter {
@@ -103,6 +104,9 @@ class RecordImporter {
   // A meeting from a calendar feed (stream "meetings"), owned by that connector; fires
   // meeting.planned, meeting.changed or meeting.cancelled so its copies follow.
   Status import_meeting(const std::string& connector, const nlohmann::json& meeting);
+  // A recipient's PARTSTAT read back from their calendar (stream "calendar_reply"): kept on the
+  // meeting, the latest per attendee, and audited as an import.
+  Status import_calendar_reply(const std::string& connector, const nlohmann::json& reply);
 
   store::Store& store_;
   audit::AuditWriter& audit_;

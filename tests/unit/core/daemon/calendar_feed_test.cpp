@@ -313,3 +313,57 @@ TEST_F(CalendarFeedTest, TheGateMakesEachCalendarCopyForItsRecipient) {
   // Other purposes never see the agenda's students.
   EXPECT_FALSE(copy_for({"GGD", "youth_nurse", "A. Bos"}, "ot_meeting").first.document.contains("students"));
 }
+
+// A recipient declines in their own calendar: the CalDAV connector reads it back and the meeting
+// shows it; an older answer never replaces a newer one, and a new version of an imported meeting
+// keeps the answers.
+TEST_F(CalendarFeedTest, ARecipientsReplyShowsOnTheMeeting) {
+  daemon::RecordImporter importer(rt_->store(), rt_->audit(), rt_->consent(), rt_->clock());
+  auto reply = [&](const std::string& partstat, const std::string& at) {
+    return importer.import("caldav-nurse", "calendar_reply",
+                           {{"uid", "m1@schakel.invalid"}, {"attendee", "mailto:a.bos@ggd.example"},
+                            {"partstat", partstat}, {"observed_at", at}});
+  };
+  auto replies = [&] {
+    auto tx = rt_->store().begin(false);
+    auto m = (*tx)->get(store::Kind::meeting, "m1");
+    return (*m)->doc.value("replies", json::array());
+  };
+  ASSERT_TRUE(reply("declined", "2026-11-24T08:00:00Z"));
+  ASSERT_EQ(replies().size(), 1u);
+  EXPECT_EQ(replies()[0]["partstat"], "declined");
+  EXPECT_EQ(replies()[0]["connector"], "caldav-nurse");
+  ASSERT_TRUE(reply("accepted", "2026-11-23T08:00:00Z"));  // older: ignored
+  EXPECT_EQ(replies()[0]["partstat"], "declined");
+  ASSERT_TRUE(reply("tentative", "2026-11-25T08:00:00Z"));
+  EXPECT_EQ(replies()[0]["partstat"], "tentative");
+  EXPECT_EQ(audit_rows("import").size(), 2u);
+  EXPECT_TRUE(reply("tentative", "2026-11-26T08:00:00Z"));  // the same answer again: nothing new
+  EXPECT_EQ(audit_rows("import").size(), 2u);
+  const Status unknown = importer.import("caldav-nurse", "calendar_reply",
+                                         {{"uid", "nope"}, {"attendee", "x"}, {"partstat", "accepted"},
+                                          {"observed_at", "2026-11-26T08:00:00Z"}});
+  EXPECT_EQ(unknown.code(), ErrorCode::not_found);
+
+  // The meeting with its replies is still a valid meeting.
+  auto tx = rt_->store().begin(false);
+  auto m = (*tx)->get(store::Kind::meeting, "m1");
+  EXPECT_TRUE(rt_->schemas().validate("meeting", (*m)->doc).empty()) << (*m)->doc.dump();
+
+  // A new version from the meeting's feed keeps the answers.
+  json imported = meeting_doc();
+  imported["id"] = "ics.m3";
+  imported["ical_uid"] = "m3@school.example";
+  imported["owner"] = {{"kind", "connector"}, {"connector_id", "school-feed"}};
+  ASSERT_TRUE(importer.import("school-feed", "meetings", imported));
+  ASSERT_TRUE(importer.import("caldav-nurse", "calendar_reply",
+                              {{"uid", "m3@school.example"}, {"attendee", "mailto:a.bos@ggd.example"},
+                               {"partstat", "declined"}, {"observed_at", "2026-11-24T08:00:00Z"}}));
+  imported["location"] = "Aula";
+  ASSERT_TRUE(importer.import("school-feed", "meetings", imported));
+  tx->reset();
+  auto fresh = rt_->store().begin(false);
+  auto m3 = (*fresh)->get(store::Kind::meeting, "ics.m3");
+  EXPECT_EQ((*m3)->doc["location"], "Aula");
+  EXPECT_EQ((*m3)->doc["replies"][0]["partstat"], "declined");
+}
