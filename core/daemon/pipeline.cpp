@@ -139,7 +139,7 @@ Result<outbox::GateResult> ConsentGate::decide(const outbox::RouteSpec& route, c
 // decides per slot, so a copy names a child only where consent (or own_child) allows.
 outbox::GateResult ConsentGate::decide_calendar(const outbox::RouteSpec& route, const json& doc, TimePoint at) const {
   const consent::Recipient recipient{route.recipient.organisation, route.recipient.role, route.recipient.name, ""};
-  const json& meeting = doc.at("meeting");
+  const json meeting = doc.value("meeting", json::object());
   const json students = doc.value("students", json::object());
   auto view = calendar::view_for(
       meeting, recipient,

@@ -217,7 +217,8 @@ Status Runtime::open_api() {
 
 std::string Runtime::api_url() const {
   if (!api_) return {};
-  const auto listen = config_.doc["api"].value("listen", std::string("127.0.0.1:8443"));
+  // The configuration may have been reloaded since the API started: read it defensively.
+  const auto listen = config_.doc.value("api", nlohmann::json::object()).value("listen", std::string("127.0.0.1:8443"));
   const auto host = listen.substr(0, listen.rfind(':'));
   return std::string(api_->uses_tls() ? "https://" : "http://") + host + ":" + std::to_string(api_->port());
 }
