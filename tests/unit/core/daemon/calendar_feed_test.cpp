@@ -367,3 +367,27 @@ TEST_F(CalendarFeedTest, ARecipientsReplyShowsOnTheMeeting) {
   EXPECT_EQ((*m3)->doc["location"], "Aula");
   EXPECT_EQ((*m3)->doc["replies"][0]["partstat"], "declined");
 }
+
+// The feeds in the authorisation matrix: every role by own and other school. Only staff of the
+// school make or revoke a feed; the feed itself needs no token (its URL is the capability).
+TEST_F(CalendarFeedTest, AuthorisationMatrixOfTheFeeds) {
+  auto created = call("POST", "/v1/calendar-feeds", staff_, {{"school_id", "sch1"}, {"recipient", k_nurse}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto feed = json::parse(created.body);
+  const std::string revoke_target = "/v1/calendar-feeds/" + feed["id"].get<std::string>();
+  for (const api::Role role : api::all_roles()) {
+    for (const std::string brin : {"27XK", "12AB"}) {
+      const bool allowed = role == api::Role::staff && brin == "27XK";
+      const std::string who = std::string(api::role_name(role)) + " of " + brin;
+      const std::string bearer = token(role, brin);
+      const auto made = call("POST", "/v1/calendar-feeds", bearer, {{"school_id", "sch1"}, {"recipient", k_nurse}});
+      EXPECT_EQ(made.status, allowed ? 201 : 403) << who << ": " << made.body;
+      if (!allowed) {
+        EXPECT_EQ(call("DELETE", revoke_target, bearer).status, 403) << who;
+      }
+      EXPECT_EQ(call("GET", feed["url"].get<std::string>(), bearer).status, 200) << who;
+    }
+  }
+  EXPECT_EQ(call("DELETE", revoke_target, "").status, 401);
+  EXPECT_EQ(call("GET", feed["url"].get<std::string>()).status, 200);
+}
