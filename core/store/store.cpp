@@ -12,15 +12,6 @@ constexpr std::array<const char*, 8> k_kind_names = {"school",  "student", "guar
 
 }  // namespace
 
-// Stores without calendar feeds (test doubles) say so instead of pretending.
-namespace {
-Status no_feeds() { return {ErrorCode::internal, "this store keeps no calendar feeds"}; }
-}  // namespace
-Status Transaction::insert_calendar_feed(const CalendarFeedRow&) { return no_feeds(); }
-Result<std::optional<CalendarFeedRow>> Transaction::calendar_feed(const std::string&) { return no_feeds(); }
-Result<std::optional<CalendarFeedRow>> Transaction::calendar_feed_by_hash(const std::string&) { return no_feeds(); }
-Status Transaction::revoke_calendar_feed(const std::string&, TimePoint) { return no_feeds(); }
-
 Result<std::optional<std::string>> school_tenant(Transaction& tx, const std::string& school_id) {
   auto school = tx.get(Kind::school, school_id);
   if (!school) return school.status();

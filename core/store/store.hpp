@@ -231,10 +231,10 @@ class Transaction {
   virtual Status revoke_api_token(const std::string& id, TimePoint at) = 0;
 
   // Calendar feeds (migration 4).
-  virtual Status insert_calendar_feed(const CalendarFeedRow& row);
-  virtual Result<std::optional<CalendarFeedRow>> calendar_feed(const std::string& id);
-  virtual Result<std::optional<CalendarFeedRow>> calendar_feed_by_hash(const std::string& token_sha256);
-  virtual Status revoke_calendar_feed(const std::string& id, TimePoint at);
+  virtual Status insert_calendar_feed(const CalendarFeedRow& row) = 0;
+  virtual Result<std::optional<CalendarFeedRow>> calendar_feed(const std::string& id) = 0;
+  virtual Result<std::optional<CalendarFeedRow>> calendar_feed_by_hash(const std::string& token_sha256) = 0;
+  virtual Status revoke_calendar_feed(const std::string& id, TimePoint at) = 0;
 
   virtual Status commit() = 0;
 };

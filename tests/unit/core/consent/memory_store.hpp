@@ -101,6 +101,10 @@ class MemoryTransaction final : public store::Transaction {
   Result<std::optional<store::ApiTokenRow>> api_token(const std::string&) override { return no_outbox(); }
   Result<std::optional<store::ApiTokenRow>> api_token_by_hash(const std::string&) override { return no_outbox(); }
   Status revoke_api_token(const std::string&, TimePoint) override { return no_outbox(); }
+  Status insert_calendar_feed(const store::CalendarFeedRow&) override { return no_outbox(); }
+  Result<std::optional<store::CalendarFeedRow>> calendar_feed(const std::string&) override { return no_outbox(); }
+  Result<std::optional<store::CalendarFeedRow>> calendar_feed_by_hash(const std::string&) override { return no_outbox(); }
+  Status revoke_calendar_feed(const std::string&, TimePoint) override { return no_outbox(); }
   Status commit() override {
     data_ = work_;
     return {};
