@@ -22,6 +22,31 @@ const std::vector<std::string> k_categories = {
     "identity", "identifier.bsn", "identifier.eckid", "contact", "education", "wellbeing",
     "health",   "family",         "case",             "views",   "meeting"};
 
+// Where the schemas/ files place themselves ("$id"); a schema added without one is placed here too.
+constexpr const char* k_base_uri = "https://schakel.invalid/schemas/";
+
+// A reference as its author wrote it: without the base that absolutise_refs added.
+std::string readable(std::string ref) {
+  for (auto at = ref.find(k_base_uri); at != std::string::npos; at = ref.find(k_base_uri))
+    ref.erase(at, std::char_traits<char>::length(k_base_uri));
+  return ref;
+}
+
+void absolutise_refs(json& node) {
+  if (node.is_object()) {
+    for (auto& [k, v] : node.items()) {
+      if (k == "$ref" && v.is_string()) {
+        const auto ref = v.get<std::string>();
+        if (!ref.empty() && ref.front() != '#' && ref.find(':') == std::string::npos) v = k_base_uri + ref;
+      } else {
+        absolutise_refs(v);
+      }
+    }
+  } else if (node.is_array()) {
+    for (auto& v : node) absolutise_refs(v);
+  }
+}
+
 // "student" and "student.schema.json" both name student.schema.json.
 std::string canonical_name(std::string name) {
   const auto slash = name.find_last_of('/');
@@ -107,7 +132,41 @@ struct SchemaSet::Impl {
   std::map<std::string, FastPath> fast;
   std::map<std::string, std::vector<CategoryPath>> categories;
 
+  // valijson follows a $ref that lands on another $ref without noticing a cycle (it recurses until
+  // the stack runs out), and says little about a $ref that leads nowhere; both are found here first.
+  Status check_refs(const json& root, const json& node, const std::string& pointer) const {
+    if (node.is_object()) {
+      if (auto it = node.find("$ref"); it != node.end() && it->is_string()) {
+        std::vector<const json*> seen{&node};
+        const json* doc = &root;
+        const json* at = &node;
+        std::string chain = it->get<std::string>();
+        while (true) {
+          const json* next_root = nullptr;
+          const json* target = resolve_ref(*doc, at->at("$ref").get<std::string>(), &next_root);
+          const std::string where = pointer.empty() ? "at the root" : "at " + pointer;
+          if (!target) return error(ErrorCode::invalid, "$ref '" + readable(chain) + "' " + where + " leads nowhere");
+          if (std::find(seen.begin(), seen.end(), target) != seen.end())
+            return error(ErrorCode::invalid, "$ref cycle " + where + " (" + readable(chain) + ")");
+          auto ref = target->is_object() ? target->find("$ref") : target->end();
+          if (!target->is_object() || ref == target->end() || !ref->is_string()) break;
+          seen.push_back(target);
+          chain += " -> " + ref->get<std::string>();
+          doc = next_root;
+          at = target;
+        }
+      }
+      for (const auto& [key, sub] : node.items())
+        SCHAKEL_TRY(check_refs(root, sub, pointer + "/" + escape_pointer_token(key)));
+    } else if (node.is_array()) {
+      for (std::size_t i = 0; i < node.size(); ++i)
+        SCHAKEL_TRY(check_refs(root, node[i], pointer + "/" + std::to_string(i)));
+    }
+    return {};
+  }
+
   Status compile(const std::string& name) {
+    SCHAKEL_TRY(check_refs(raw.at(name), raw.at(name), "").with_context(name + ".schema.json"));
     auto schema = std::make_unique<valijson::Schema>();
     auto free_doc = [](const json* doc) { delete doc; };
     try {
@@ -245,6 +304,13 @@ Result<SchemaSet> SchemaSet::load(const std::filesystem::path& dir) {
 Status SchemaSet::add(const std::string& name, const nlohmann::json& schema) {
   const auto key = canonical_name(name);
   impl_->raw[key] = schema;
+  // Without a base URI valijson reads a relative "$ref": "student.schema.json" as a pointer into
+  // the schema itself (and a top-level one ignores even an $id): such a schema is placed next to
+  // the loaded files and its relative references made absolute.
+  if (auto& doc = impl_->raw[key]; doc.is_object() && !doc.contains("$id")) {
+    doc["$id"] = std::string(k_base_uri) + key + ".schema.json";
+    absolutise_refs(doc);
+  }
   auto st = impl_->compile(key);
   if (!st) impl_->raw.erase(key);
   return st;

@@ -64,6 +64,16 @@ TEST_F(HostTest, SettingsAreValidatedAgainstTheConfigSchemaWithEveryPointer) {
   ASSERT_OK(host.add_connector({"cfg3", path, std::nullopt, {{"base_url", "https://x.invalid"}, {"timeout_ms", 5}}}));
 }
 
+TEST_F(HostTest, AStreamSchemaWithARefCycleIsRefusedWithTheStreamAndThePlace) {
+  PluginHost host(options());
+  const auto path = install("broken_ref_cycle");
+  const auto st = host.add_connector({"loopy", path, std::nullopt, nlohmann::json::object()});
+  ASSERT_FALSE(st);
+  EXPECT_THAT(st.message(), HasSubstr("loops"));  // the stream, by name
+  EXPECT_THAT(st.message(), HasSubstr("$ref cycle at the root (#/definitions/a -> #/definitions/b -> #/definitions/a)"));
+  EXPECT_TRUE(host.connectors().empty());
+}
+
 TEST_F(HostTest, EveryExceptionBecomesAnErrorWithItsMessage) {
   PluginHost host(options());
   // Installed once: copying over a loaded library would change code under the running process.

@@ -83,3 +83,44 @@ TEST_F(SchemaSetTest, UnknownSchemaIsAViolation) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_NE(v[0].message.find("unknown schema"), std::string::npos);
 }
+
+// A plugin's stream schema is often just "the case schema's student": a top-level $ref into the
+// set. It must validate like the schema it names, and a $ref cycle is refused, not followed.
+TEST_F(SchemaSetTest, TopLevelRefValidatesLikeTheSchemaItNames) {
+  auto set = schema::SchemaSet::load(dir_.path());
+  ASSERT_TRUE(set) << set.status().message();
+  ASSERT_TRUE(set->add("x-plugin-stream.things", json{{"$ref", "thing.schema.json"}}));
+  EXPECT_TRUE(set->validate("x-plugin-stream.things", json{{"id", "1"}, {"naam", {{"achternaam", "Çelik"}}}}).empty());
+  auto vs = set->validate("x-plugin-stream.things", json{{"id", "1"}, {"naam", json::object()}});
+  ASSERT_FALSE(vs.empty());
+  EXPECT_EQ(vs.front().pointer, "/naam");
+}
+
+TEST_F(SchemaSetTest, RefCyclesAndDanglingRefsAreRefusedWithTheirPlace) {
+  auto set = schema::SchemaSet::load(dir_.path());
+  ASSERT_TRUE(set) << set.status().message();
+  auto self = set->add("x-plugin-stream.self", json{{"$ref", "#"}});
+  ASSERT_FALSE(self);
+  EXPECT_NE(self.message().find("$ref cycle"), std::string::npos) << self.message();
+  auto loop = set->add("x-plugin-stream.loop", json::parse(R"({"type": "object", "properties": {"a": {"$ref": "#/definitions/b"}},
+      "definitions": {"b": {"$ref": "#/definitions/c"}, "c": {"$ref": "#/definitions/b"}}})"));
+  ASSERT_FALSE(loop);
+  EXPECT_NE(loop.message().find("$ref cycle at /definitions/b (#/definitions/c -> #/definitions/b)"),
+            std::string::npos) << loop.message();
+  auto dangling = set->add("x-plugin-stream.dangling", json{{"$ref", "nosuch.schema.json"}});
+  ASSERT_FALSE(dangling);
+  EXPECT_NE(dangling.message().find("$ref 'nosuch.schema.json' at the root leads nowhere"), std::string::npos) << dangling.message();
+  EXPECT_FALSE(set->has("x-plugin-stream.self"));
+  // Recursion through properties is no cycle of $refs: a tree of things is fine.
+  EXPECT_TRUE(set->add("x-plugin-stream.tree", json::parse(R"({"type": "object",
+      "properties": {"children": {"type": "array", "items": {"$ref": "#"}}}})")));
+}
+
+TEST_F(SchemaSetTest, RefInsideAnAddedSchemaNamesTheFileNotItself) {
+  auto set = schema::SchemaSet::load(dir_.path());
+  ASSERT_TRUE(set) << set.status().message();
+  ASSERT_TRUE(set->add("x-plugin-stream.wrapped", json::parse(R"({"type": "object", "allOf": [{"$ref": "thing.schema.json"}]})")));
+  auto vs = set->validate("x-plugin-stream.wrapped", json{{"id", "1"}});
+  ASSERT_EQ(vs.size(), 1u);
+  EXPECT_NE(vs.front().message.find("naam"), std::string::npos) << vs.front().message;
+}
