@@ -81,3 +81,11 @@ class DaemonEnv {
 };
 
 }  // namespace schakel::test
+
+// The daemon's tests live here and use the fixture's names unqualified.
+namespace schakel::daemon::test {
+using namespace schakel::test;
+using api::ApiResponse;
+using api::Role;
+using nlohmann::json;
+}  // namespace schakel::daemon::test
