@@ -1,9 +1,6 @@
 #include "api/token.hpp"
 
-#include <array>
-
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 namespace schakel::api {
@@ -20,16 +17,6 @@ Result<std::string> random_bytes(std::size_t n) {
   return out;
 }
 
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0xF];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -60,7 +47,7 @@ Result<std::string> generate_token_secret() {
 Result<std::string> generate_token_id() {
   auto bytes = random_bytes(8);
   if (!bytes) return bytes.status();
-  return "tok_" + hex(reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size());
+  return "tok_" + audit::to_hex(reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size());
 }
 
 bool looks_like_token_secret(std::string_view text) {
@@ -72,13 +59,6 @@ bool looks_like_token_secret(std::string_view text) {
     if (!ok) return false;
   }
   return true;
-}
-
-std::string sha256_hex(std::string_view text) {
-  std::array<unsigned char, 32> digest{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  return hex(digest.data(), len);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

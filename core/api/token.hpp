@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/crypto.hpp"
 #include "base/status.hpp"
 
 namespace schakel::api {
@@ -16,8 +17,8 @@ Result<std::string> generate_token_secret();
 Result<std::string> generate_token_id();
 // True when `text` has the shape of a secret (prefix, length, alphabet); checked before hashing.
 bool looks_like_token_secret(std::string_view text);
-// Lower-case hex SHA-256 of `text`.
-std::string sha256_hex(std::string_view text);
+// Lower-case hex SHA-256: the audit log's, so a token hash and an audited hash never disagree.
+using audit::sha256_hex;
 // Compares in time that depends on the lengths only (CRYPTO_memcmp).
 bool constant_time_equal(std::string_view a, std::string_view b);
 std::string base64url(std::string_view bytes);

@@ -1,9 +1,5 @@
 #include "outbox/seams.hpp"
 
-#include <openssl/evp.h>
-
-#include <array>
-
 namespace schakel::outbox {
 
 nlohmann::json Recipient::to_json() const {
@@ -70,20 +66,6 @@ const char* delivery_outcome_name(DeliveryOutcome outcome) {
     case DeliveryOutcome::fatal: return "fatal";
   }
   return "fatal";
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += k_hex[md[i] >> 4];
-    out += k_hex[md[i] & 0x0f];
-  }
-  return out;
 }
 
 std::string idempotency_key(const std::string& route_id, const std::string& entity_id,

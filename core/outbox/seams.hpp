@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.hpp"
+#include "audit/crypto.hpp"
 #include "base/status.hpp"
 #include "store/store.hpp"
 
@@ -116,8 +117,8 @@ class Destination {
   [[nodiscard]] virtual bool can_revoke() const = 0;
 };
 
-// Lowercase hex SHA-256 of `bytes`.
-std::string sha256_hex(const std::string& bytes);
+// Lowercase hex SHA-256: the audit log's own, so payload hashes in both always agree.
+using audit::sha256_hex;
 
 // The key a destination deduplicates on: the same route, entity and version give the same key,
 // across restarts and machines.

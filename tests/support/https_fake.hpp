@@ -1,6 +1,9 @@
 #pragma once
-// Runs tests/fakes/https_echo.py: a test PKI made at test time with openssl, and a scriptable
-// HTTPS server (or CONNECT proxy) on 127.0.0.1, port 0, stopped when the object goes away.
+// Runs the fakes in tests/fakes as child processes. FakeProcess starts one and waits for the first
+// line it prints (its ports, once it listens); HttpsFake runs tests/fakes/https_echo.py: a test
+// PKI made at test time with openssl, and a scriptable HTTPS server (or CONNECT proxy) on
+// 127.0.0.1, port 0. Each is stopped when the object goes away.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -14,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +27,65 @@
 extern char** environ;
 
 namespace schakel::test {
+
+// A fake server as a child process: stdout on a pipe, stderr to `stderr_log` (inherited when
+// empty). The fake prints one line once it listens; the constructor waits for it (an event, not a
+// sleep) and keeps it in first_line(). Destruction sends `stop_signal` and reaps the child.
+class FakeProcess {
+ public:
+  FakeProcess(const std::vector<std::string>& args, const std::string& name, const std::filesystem::path& stderr_log = {},
+              int stop_signal = SIGKILL)
+      : stop_signal_(stop_signal) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    const std::string log = stderr_log.string();
+    if (!log.empty()) {
+      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int rc = posix_spawnp(&pid_, args.at(0).c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (rc != 0) {
+      close(fds[0]);
+      pid_ = 0;
+      throw std::runtime_error("cannot start " + name);
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    while (first_line_.find('\n') == std::string::npos && poll(&p, 1, 30'000) > 0) {
+      char buf[256];
+      const ssize_t got = read(fds[0], buf, sizeof buf);
+      if (got <= 0) break;
+      first_line_.append(buf, static_cast<std::size_t>(got));
+    }
+    // Kept open until the end: a fake that writes to stdout again must not die of SIGPIPE.
+    out_fd_ = fds[0];
+  }
+  ~FakeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, stop_signal_);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+  }
+  FakeProcess(const FakeProcess&) = delete;
+  FakeProcess& operator=(const FakeProcess&) = delete;
+
+  [[nodiscard]] const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = 0;
+  int out_fd_ = -1;
+  int stop_signal_;
+  std::string first_line_;
+};
 
 inline std::string https_echo_script() { return std::string(SCHAKEL_SOURCE_DIR) + "/tests/fakes/https_echo.py"; }
 
@@ -62,13 +125,6 @@ class HttpsFake {
       if (options.require_client_cert) args.insert(args.end(), {"--client-ca", (pki / "ca.pem").string()});
     }
     start(args);
-  }
-  ~HttpsFake() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
   }
   HttpsFake(const HttpsFake&) = delete;
   HttpsFake& operator=(const HttpsFake&) = delete;
@@ -112,37 +168,14 @@ class HttpsFake {
   void start(const std::vector<std::string>& args) {
     plain_ = std::find(args.begin(), args.end(), "--plain") != args.end() ||
              std::find(args.begin(), args.end(), "--proxy") != args.end();
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-      close(fds[0]);
-      throw std::runtime_error("cannot start " + https_echo_script());
-    }
-    // The server prints "PORT <n>" once it listens; wait for that line, not for a fixed time.
-    std::string line;
-    pollfd p{fds[0], POLLIN, 0};
-    while (line.find('\n') == std::string::npos && poll(&p, 1, 30'000) > 0) {
-      char buf[64];
-      const ssize_t got = read(fds[0], buf, sizeof buf);
-      if (got <= 0) break;
-      line.append(buf, static_cast<std::size_t>(got));
-    }
-    close(fds[0]);
+    // The server prints "PORT <n>" once it listens.
+    process_ = std::make_unique<FakeProcess>(args, https_echo_script());
+    const std::string& line = process_->first_line();
     if (line.rfind("PORT ", 0) != 0) throw std::runtime_error("test server did not start: '" + line + "'");
     port_ = std::stoi(line.substr(5));
   }
 
-  pid_t pid_ = 0;
+  std::unique_ptr<FakeProcess> process_;
   int port_ = 0;
   bool plain_ = false;
   std::filesystem::path record_;

@@ -94,3 +94,4 @@ target_include_directories(calendar_ics_fetch_test PRIVATE ${PROJECT_SOURCE_DIR}
 target_compile_definitions(calendar_ics_fetch_test PRIVATE
   SCHAKEL_CALENDAR_ICS_PLUGIN="$<TARGET_FILE:schakel_calendar_ics>")
 add_dependencies(calendar_ics_fetch_test schakel_calendar_ics)
+target_link_libraries(api_server_test PRIVATE schakel_api_test_support)

@@ -1,117 +1,60 @@
-// The authorisation matrix: every endpoint × every role × own/other school, and without a token.
-// Each cell asserts allow (2xx) or deny (401/403). A route the matrix does not know fails the
-// test, so each new endpoint must add its row.
-#include <set>
-
+// The authorisation matrix of the core endpoints (tests/support/authorization_matrix.hpp): every
+// endpoint × every role × own/other school, and without a token. A route the matrix does not know
+// fails the test, so each new endpoint must add its row.
 #include "api_test_env.hpp"
+#include "authorization_matrix.hpp"
 
 namespace schakel::api::test {
 namespace {
 
-enum class Side { own, other };
+using schakel::test::MatrixCell;
+using schakel::test::MatrixRow;
+using schakel::test::Side;
 
-struct Row {
-  std::string method;
-  std::string pattern;
-  std::vector<Role> allowed;
-  bool school_scoped;
-  // Builds the request for one cell; may prepare data (e.g. a token to revoke).
-  std::function<ApiRequest(ApiEnv&, ApiService&, Side, const std::string& token, int cell)> make;
-};
+std::string brin_of(const MatrixCell& c) { return c.own() ? k_own_brin : k_other_brin; }
 
-std::string brin_of(Side side) { return side == Side::own ? k_own_brin : k_other_brin; }
-
-std::vector<Row> matrix() {
+std::vector<MatrixRow> matrix(ApiEnv& env, ApiService& svc) {
+  auto call = [&svc](const std::string& method, const std::string& target, const std::string& token,
+                     const std::string& body = "") { return svc.handle(request(method, target, token, body)); };
   return {
-      {"GET", "/v1/health", {Role::admin, Role::staff, Role::privacy_officer, Role::operator_}, false,
-       [](ApiEnv&, ApiService&, Side, const std::string& t, int) { return request("GET", "/v1/health", t); }},
+      {"GET", "/v1/health", {}, false, [=](const MatrixCell& c) { return call("GET", "/v1/health", c.token); }},
       {"GET", "/v1/metrics", {Role::operator_, Role::admin}, false,
-       [](ApiEnv&, ApiService&, Side, const std::string& t, int) { return request("GET", "/v1/metrics", t); }},
+       [=](const MatrixCell& c) { return call("GET", "/v1/metrics", c.token); }},
       {"POST", "/v1/tokens", {Role::admin}, true,
-       [](ApiEnv&, ApiService&, Side side, const std::string& t, int) {
-         return request("POST", "/v1/tokens", t,
-                        nlohmann::json{{"role", "staff"}, {"schools", {brin_of(side)}}, {"label", "ib"}}.dump());
+       [=](const MatrixCell& c) {
+         return call("POST", "/v1/tokens", c.token,
+                     nlohmann::json{{"role", "staff"}, {"schools", {brin_of(c)}}, {"label", "ib"}}.dump());
        }},
       {"DELETE", "/v1/tokens/{id}", {Role::admin}, true,
-       [](ApiEnv& env, ApiService& svc, Side side, const std::string& t, int) {
+       [=, &env, &svc](const MatrixCell& c) {
          std::string id;
-         env.token(svc.tokens(), Role::staff, brin_of(side), &id);
-         return request("DELETE", "/v1/tokens/" + id, t);
+         env.token(svc.tokens(), Role::staff, brin_of(c), &id);
+         return call("DELETE", "/v1/tokens/" + id, c.token);
        }},
       {"GET", "/v1/students/{id}", {Role::staff}, true,
-       [](ApiEnv&, ApiService&, Side side, const std::string& t, int) {
-         return request("GET", side == Side::own ? "/v1/students/stu_own" : "/v1/students/stu_other", t);
-       }},
+       [=](const MatrixCell& c) { return call("GET", c.own() ? "/v1/students/stu_own" : "/v1/students/stu_other", c.token); }},
       {"POST", "/v1/students", {Role::staff}, true,
-       [](ApiEnv&, ApiService&, Side side, const std::string& t, int cell) {
-         const std::string id = "stu_new_" + std::to_string(cell);
-         return request("POST", "/v1/students", t,
-                        student_doc(id, side == Side::own ? "sch_own" : "sch_other").dump());
+       [=](const MatrixCell& c) {
+         return call("POST", "/v1/students", c.token,
+                     student_doc("stu_new_" + std::to_string(c.n), c.own() ? "sch_own" : "sch_other").dump());
        }},
       {"POST", "/v1/config/validate", {Role::admin}, false,
-       [](ApiEnv&, ApiService&, Side, const std::string& t, int) {
-         return request("POST", "/v1/config/validate", t, "version: 1\ninstance:\n  name: x\n  data_dir: /tmp/x\n");
+       [=](const MatrixCell& c) {
+         return call("POST", "/v1/config/validate", c.token, "version: 1\ninstance:\n  name: x\n  data_dir: /tmp/x\n");
        }},
   };
 }
 
+// Every route of the core is in the table; the token always belongs to our school, and "other"
+// is where the data lives.
 TEST(AuthorizationMatrix, EveryEndpointRoleAndSchool) {
   ApiEnv env;
   ApiService service(*env.store, env.schemas, env.clock);
   register_core_endpoints(service);
-  const auto rows = matrix();
-
-  std::set<std::pair<std::string, std::string>> served, covered;
-  for (const auto& r : service.routes()) served.insert({r.method, r.pattern});
-  for (const auto& row : rows) covered.insert({row.method, row.pattern});
-  ASSERT_EQ(served, covered) << "every served route needs a row in the matrix";
-
-  int cell = 0;
-  for (const auto& row : rows) {
-    const Route* route = nullptr;
-    for (const auto& r : service.routes()) {
-      if (r.method == row.method && r.pattern == row.pattern) route = &r;
-    }
-    ASSERT_NE(route, nullptr);
-    // The matrix states the policy independently of the registration; both must agree.
-    if (row.pattern != "/v1/health") {
-      EXPECT_EQ(std::set<Role>(route->roles.begin(), route->roles.end()),
-                std::set<Role>(row.allowed.begin(), row.allowed.end()))
-          << row.method << " " << row.pattern;
-    }
-
-    // No token: only health answers.
-    {
-      const auto res = service.handle(row.make(env, service, Side::own, "", ++cell));
-      if (row.pattern == "/v1/health") {
-        EXPECT_EQ(res.status, 200);
-      } else {
-        EXPECT_EQ(res.status, 401) << row.method << " " << row.pattern << " without a token";
-        bool has_challenge = false;
-        for (const auto& [k, v] : res.headers) has_challenge |= k == "WWW-Authenticate" && v.rfind("Bearer", 0) == 0;
-        EXPECT_TRUE(has_challenge);
-      }
-    }
-    for (Role role : all_roles()) {
-      for (Side side : {Side::own, Side::other}) {
-        // The token always belongs to our school; "other" is where the data lives.
-        const std::string token = env.token(service.tokens(), role, k_own_brin);
-        const ApiRequest req = row.make(env, service, side, token, ++cell);
-        const ApiResponse res = service.handle(req);
-        const bool role_ok = std::find(row.allowed.begin(), row.allowed.end(), role) != row.allowed.end();
-        const bool allow = role_ok && (!row.school_scoped || side == Side::own);
-        const std::string where = row.method + " " + row.pattern + " as " + role_name(role) +
-                                  (side == Side::own ? " (own school)" : " (other school)") + ": " + res.body;
-        if (allow) {
-          EXPECT_GE(res.status, 200) << where;
-          EXPECT_LT(res.status, 300) << where;
-        } else {
-          EXPECT_EQ(res.status, 403) << where;
-          EXPECT_EQ(body_of(res).value("error", ""), "forbidden") << where;
-        }
-      }
-    }
-  }
+  const auto rows = matrix(env, service);
+  schakel::test::check_matrix_covers_routes(service.routes(), rows, [](const Route&) { return true; });
+  schakel::test::check_authorization_matrix(
+      rows, [&](Role role, Side) { return env.token(service.tokens(), role, k_own_brin); });
 }
 
 TEST(AuthorizationMatrix, RevokedExpiredAndUnknownTokensAreUnauthorized) {

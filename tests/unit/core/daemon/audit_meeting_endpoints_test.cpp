@@ -1,6 +1,6 @@
 // The privacy officer's audit endpoints (search returning the API's reads, the search itself
 // logged, export, verify, art. 15 report) and the meeting endpoints.
-#include "daemon_api_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
@@ -18,7 +18,7 @@ std::string header(const ApiResponse& r, const std::string& name) {
 }
 
 TEST(AuditEndpoints, SearchFindsTheReadsAndIsItselfLogged) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   std::string staff_id;
   const std::string staff = env.token(Role::staff, k_own_brin, &staff_id);
   const std::string po = env.token(Role::privacy_officer);
@@ -64,7 +64,7 @@ TEST(AuditEndpoints, SearchFindsTheReadsAndIsItselfLogged) {
 }
 
 TEST(AuditEndpoints, ExportVerifyAndAccessReport) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   const std::string po = env.token(Role::privacy_officer);
   ASSERT_EQ(env.call("POST", "/v1/consents", staff,
@@ -116,7 +116,7 @@ json meeting(const std::string& id) {
 }
 
 TEST(MeetingEndpoints, PlanReadChangeCancel) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   std::string staff_id;
   const std::string staff = env.token(Role::staff, k_own_brin, &staff_id);
   ASSERT_EQ(env.call("POST", "/v1/cases", staff, case_doc("case_1", "stu_own", "sch_own")).status, 201);

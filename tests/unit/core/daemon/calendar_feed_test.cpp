@@ -1,25 +1,19 @@
 // Per-recipient calendar feeds through the daemon's API, in process (no sockets): a real
 // Runtime on a temp SQLite store, the real consent index, the real audit log.
-#include <fstream>
 #include <regex>
 
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "api/token_store.hpp"
 #include "audit/entry.hpp"
-#include "config/config.hpp"
+#include "authorization_matrix.hpp"
 #include "daemon/pipeline.hpp"
-#include "daemon/runtime.hpp"
+#include "daemon_env.hpp"
 #include "routing/router.hpp"
-#include "temp_dir.hpp"
 
 using namespace schakel;
 using nlohmann::json;
 
 namespace {
-
-const std::string k_schemas = std::string(SCHAKEL_SOURCE_DIR) + "/schemas";
 
 json meeting_doc() {
   return {{"id", "m1"},
@@ -48,21 +42,14 @@ std::string unfold(std::string ics) { return std::regex_replace(ics, std::regex(
 
 class CalendarFeedTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto file = dir_.path() / "schakel.yaml";
-    std::ofstream(file) << "version: 1\ninstance:\n  name: feeds\n  data_dir: data\n"
-                           "  log: {format: json, level: warn}\n"
-                           "api:\n  listen: 127.0.0.1:0\n  allow_plain_http_on_loopback: true\n"
-                           "schools:\n  - {brin: 27XK, naam: CBS Het Kompas}\n";
-    auto schemas = schema::SchemaSet::load(k_schemas);
-    ASSERT_TRUE(schemas) << schemas.status().message();
-    auto loaded = config::load_config(file, *schemas);
-    ASSERT_TRUE(loaded.config);
-    auto rt = daemon::Runtime::open(io_, std::move(*schemas), std::move(*loaded.config), k_schemas);
-    ASSERT_TRUE(rt) << rt.status().message();
-    rt_ = std::move(rt.value());
-    ASSERT_NE(rt_->api(), nullptr);
+  static test::DaemonEnv::Options options() {
+    test::DaemonEnv::Options o;
+    o.name = "feeds";
+    o.seed = false;  // the meeting's school, students and guardians below
+    return o;
+  }
 
+  void SetUp() override {
     put(store::Kind::school, "sch1", {{"id", "sch1"}, {"brin", "27XK"}, {"vestiging", "01"}, {"naam", "CBS Het Kompas"},
                                       {"swv_code", "PO2401"}});
     const json s1 = {{"id", "s1"}, {"school_id", "sch1"}, {"naam", {{"roepnaam", "Sanne"}, {"achternaam", "Bakker"}}},
@@ -93,31 +80,13 @@ class CalendarFeedTest : public ::testing::Test {
     staff_ = token(api::Role::staff, "27XK");
   }
 
-  void put(store::Kind kind, const std::string& id, const json& doc) {
-    store::Entity e{kind, id, "27XK01", doc.value("student_id", ""), "", "", "", true, doc, rt_->clock().now()};
-    ASSERT_TRUE(rt_->store().write([&](store::Transaction& tx) { return tx.put(e); }));
-  }
-
-  std::string token(api::Role role, const std::string& brin) {
-    auto issued = rt_->api()->tokens().create({role, {brin}, rt_->clock().now() + std::chrono::hours(1), "test", "t"});
-    if (!issued) throw std::runtime_error(issued.status().message());
-    return issued->secret;
-  }
-
+  void put(store::Kind kind, const std::string& id, const json& doc) { env_.put(kind, id, "27XK01", doc); }
+  std::string token(api::Role role, const std::string& brin) { return env_.token(role, brin); }
   api::ApiResponse call(const std::string& method, const std::string& target, const std::string& bearer = "",
                         const json& body = nullptr, std::map<std::string, std::string> headers = {}) {
-    api::ApiRequest r;
-    r.method = method;
-    r.target = target;
-    r.headers = std::move(headers);
-    if (!bearer.empty()) r.headers["authorization"] = "Bearer " + bearer;
-    if (!body.is_null()) {
-      r.body = body.dump();
-      r.headers["content-type"] = "application/json";
-    }
-    r.client_ip = "127.0.0.1";
-    return rt_->api()->service().handle(r);
+    return env_.call(method, target, bearer, body, std::move(headers));
   }
+  std::vector<store::AuditRow> audit_rows(const std::string& action) { return env_.audit_rows(action); }
 
   // The feed's URL, from POST /v1/calendar-feeds.
   std::string make_feed(const json& recipient) {
@@ -126,19 +95,8 @@ class CalendarFeedTest : public ::testing::Test {
     return json::parse(r.body).value("url", "");
   }
 
-  std::vector<store::AuditRow> audit_rows(const std::string& action) {
-    auto tx = rt_->store().begin(false);
-    auto rows = (*tx)->audit_range(1, 1000);
-    std::vector<store::AuditRow> out;
-    for (auto& row : *rows) {
-      if (row.action == action) out.push_back(row);
-    }
-    return out;
-  }
-
-  test::TempDir dir_;
-  boost::asio::io_context io_;
-  std::unique_ptr<daemon::Runtime> rt_;
+  test::DaemonEnv env_{options()};
+  daemon::Runtime* rt_ = &env_.rt();
   std::string staff_;
 };
 
@@ -368,26 +326,30 @@ TEST_F(CalendarFeedTest, ARecipientsReplyShowsOnTheMeeting) {
   EXPECT_EQ((*m3)->doc["replies"][0]["partstat"], "declined");
 }
 
-// The feeds in the authorisation matrix: every role by own and other school. Only staff of the
-// school make or revoke a feed; the feed itself needs no token (its URL is the capability).
+// The feeds in the authorisation matrix (tests/support/authorization_matrix.hpp): every role by
+// own and other school, where "other" is the token's school and the feed is of ours. Only staff of
+// the school make or revoke a feed; the feed itself needs no token (its URL is the capability).
 TEST_F(CalendarFeedTest, AuthorisationMatrixOfTheFeeds) {
-  auto created = call("POST", "/v1/calendar-feeds", staff_, {{"school_id", "sch1"}, {"recipient", k_nurse}});
+  auto make = [&](const std::string& bearer) {
+    return call("POST", "/v1/calendar-feeds", bearer, {{"school_id", "sch1"}, {"recipient", k_nurse}});
+  };
+  const auto created = make(staff_);
   ASSERT_EQ(created.status, 201) << created.body;
-  const auto feed = json::parse(created.body);
-  const std::string revoke_target = "/v1/calendar-feeds/" + feed["id"].get<std::string>();
-  for (const api::Role role : api::all_roles()) {
-    for (const std::string brin : {"27XK", "12AB"}) {
-      const bool allowed = role == api::Role::staff && brin == "27XK";
-      const std::string who = std::string(api::role_name(role)) + " of " + brin;
-      const std::string bearer = token(role, brin);
-      const auto made = call("POST", "/v1/calendar-feeds", bearer, {{"school_id", "sch1"}, {"recipient", k_nurse}});
-      EXPECT_EQ(made.status, allowed ? 201 : 403) << who << ": " << made.body;
-      if (!allowed) {
-        EXPECT_EQ(call("DELETE", revoke_target, bearer).status, 403) << who;
-      }
-      EXPECT_EQ(call("GET", feed["url"].get<std::string>(), bearer).status, 200) << who;
-    }
-  }
-  EXPECT_EQ(call("DELETE", revoke_target, "").status, 401);
-  EXPECT_EQ(call("GET", feed["url"].get<std::string>()).status, 200);
+  const std::string url = json::parse(created.body)["url"].get<std::string>();
+  const std::vector<test::MatrixRow> rows = {
+      {"POST", "/v1/calendar-feeds", {api::Role::staff}, true, [&](const test::MatrixCell& c) { return make(c.token); }},
+      // A feed of its own for each cell, so an allowed revocation leaves the others' feed alone.
+      {"DELETE", "/v1/calendar-feeds/{id}", {api::Role::staff}, true,
+       [&](const test::MatrixCell& c) {
+         const auto feed = json::parse(make(staff_).body);
+         return call("DELETE", "/v1/calendar-feeds/" + feed["id"].get<std::string>(), c.token);
+       }},
+      {"GET", "/v1/calendar/{feed}", {}, false, [&](const test::MatrixCell& c) { return call("GET", url, c.token); }},
+  };
+  test::check_matrix_covers_routes(rt_->api()->service().routes(), rows,
+                                   [](const api::Route& r) { return r.pattern.rfind("/v1/calendar", 0) == 0; });
+  test::check_authorization_matrix(rows, [&](api::Role role, test::Side side) {
+    return token(role, side == test::Side::own ? "27XK" : "12AB");
+  });
+  EXPECT_EQ(call("GET", url).status, 200) << "no cell revoked the first feed";
 }

@@ -1,15 +1,12 @@
-// The authorisation matrix of the daemon's case endpoints: every endpoint × every role × own and
-// other school, each cell asserting allow (2xx) or deny (403 forbidden), plus 401 without a token.
+// The authorisation matrix of the daemon's case endpoints, checked by
+// tests/support/authorization_matrix.hpp: every endpoint × every role × own and other school,
+// each cell asserting allow (2xx) or deny (403 forbidden), plus 401 without a token.
 // Tokens always belong to our school (27XK); "other" is where the data lives (12AB).
-#include <functional>
-#include <set>
-
-#include "daemon_api_env.hpp"
+#include "authorization_matrix.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
-
-enum class Side { own, other };
 
 struct Place {
   const char* brin;
@@ -29,8 +26,9 @@ json meeting_doc(const std::string& id, const std::string& school) {
           {"owner", {{"kind", "schakel"}}}, {"ical_uid", id + "@test"}, {"sequence", 0}, {"status", "planned"}};
 }
 
+// What a row's call sees: the env and the matrix's cell.
 struct Cell {
-  DaemonApiEnv& env;
+  DaemonEnv& env;
   Side side;
   std::string token;
   std::string n;  // unique per cell, for ids
@@ -127,48 +125,25 @@ std::vector<Row> rows() {
   };
 }
 
+std::vector<MatrixRow> matrix(DaemonEnv& env) {
+  std::vector<MatrixRow> out;
+  for (auto& row : rows()) {
+    out.push_back({row.method, row.pattern, row.allowed, row.scoped, [&env, run = row.run](const MatrixCell& c) {
+                     return run(Cell{env, c.side, c.token, std::to_string(c.n)});
+                   }});
+  }
+  return out;
+}
+
 TEST(CaseAuthorizationMatrix, EveryEndpointRoleAndSchool) {
-  DaemonApiEnv env;
-  const auto matrix = rows();
-
-  // Every route the case endpoints add has a row (the core's and the operations' have their own).
-  std::set<std::pair<std::string, std::string>> covered;
-  for (const auto& r : matrix) covered.insert({r.method, r.pattern});
-  for (const auto& route : env.service().routes()) {
-    for (const auto& r : matrix) {
-      if (r.method == route.method && r.pattern == route.pattern) {
-        EXPECT_EQ(std::set<Role>(route.roles.begin(), route.roles.end()), r.allowed) << r.method << " " << r.pattern;
-      }
-    }
-  }
-  int served = 0;
-  for (const auto& route : env.service().routes()) served += covered.count({route.method, route.pattern}) ? 1 : 0;
-  EXPECT_EQ(served, static_cast<int>(matrix.size())) << "every row is served";
-
-  int n = 0;
-  for (const auto& row : matrix) {
-    {
-      const Cell c{env, Side::own, "", std::to_string(++n)};
-      const auto res = row.run(c);
-      EXPECT_EQ(res.status, 401) << row.method << " " << row.pattern << " without a token";
-    }
-    for (Role role : api::all_roles()) {
-      for (Side side : {Side::own, Side::other}) {
-        const Cell c{env, side, env.token(role), std::to_string(++n)};
-        const ApiResponse res = row.run(c);
-        const bool allow = row.allowed.count(role) && (!row.scoped || side == Side::own);
-        const std::string where = row.method + " " + row.pattern + " as " + api::role_name(role) +
-                                  (side == Side::own ? " (own school)" : " (other school)") + ": " + res.body;
-        if (allow) {
-          EXPECT_GE(res.status, 200) << where;
-          EXPECT_LT(res.status, 300) << where;
-        } else {
-          EXPECT_EQ(res.status, 403) << where;
-          EXPECT_EQ(body_of(res).value("error", ""), "forbidden") << where;
-        }
-      }
-    }
-  }
+  DaemonEnv env{DaemonEnv::referral_routes()};
+  const auto matrix_rows = matrix(env);
+  // Every row is served, with its roles (the core's and the operations' routes have their own).
+  std::set<std::pair<std::string, std::string>> in_table;
+  for (const auto& r : matrix_rows) in_table.insert({r.method, r.pattern});
+  check_matrix_covers_routes(env.service().routes(), matrix_rows,
+                             [&](const api::Route& r) { return in_table.count({r.method, r.pattern}) > 0; });
+  check_authorization_matrix(matrix_rows, [&](Role role, Side) { return env.token(role); });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Guardians, cases and consents through the daemon's API: validation errors with pointers, stage
 // changes firing their route, and consent changes reaching the gate at once.
-#include "daemon_api_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
@@ -18,7 +18,7 @@ consent::Decision swv_decision(Runtime& rt, const std::vector<std::string>& cate
 }
 
 TEST(CaseEndpoints, GuardianIsValidatedScopedAndReadAudited) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   json bad = guardian_doc("g_new", "stu_own");
   bad["children"][0]["gezag"] = "maybe";
@@ -47,7 +47,7 @@ TEST(CaseEndpoints, GuardianIsValidatedScopedAndReadAudited) {
 }
 
 TEST(CaseEndpoints, CaseCreateStageAndAgreements) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   json bad = case_doc("case_1", "stu_own", "sch_own");
   bad["stage"] = "somewhere";
@@ -98,7 +98,7 @@ TEST(CaseEndpoints, CaseCreateStageAndAgreements) {
 }
 
 TEST(CaseEndpoints, ConsentRecordAndWithdrawChangeTheGateAtOnceAndRevoke) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   const std::vector<std::string> cats = {"identity", "education", "case"};
   EXPECT_FALSE(swv_decision(env.rt(), cats).all_permitted());

@@ -5,7 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "ops_test_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
@@ -16,7 +16,7 @@ std::string upper(std::string s) {
 }
 
 TEST(OpenApiDaemon, DocumentAndAllServedRoutesAgree) {
-  OpsEnv env;
+  DaemonEnv env{DaemonEnv::demo_connectors()};
   const YAML::Node doc = YAML::LoadFile(std::string(SCHAKEL_SOURCE_DIR) + "/schemas/openapi/admin.yaml");
   static const std::set<std::string> methods = {"get", "put", "post", "delete", "patch", "head", "options"};
   std::map<std::pair<std::string, std::string>, std::set<std::string>> documented;

@@ -1,19 +1,21 @@
 // The operations endpoints against a real Runtime: connector status, pause and resume, run now,
 // config reload (good and bad, shared with SIGHUP), and the outbox list and retry with their
 // school filter and without document content.
-#include "ops_test_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
 
-using api::Role;
+std::string ops_config_text(const std::string& extra = "") {
+  return DaemonEnv::config_text(DaemonEnv::demo_connectors(extra));
+}
 
 class OpsEndpoints : public ::testing::Test {
  protected:
   api::ApiResponse call(const std::string& method, const std::string& target, const std::string& body = "") {
     return env_.service().handle(request(method, target, admin_, body));
   }
-  OpsEnv env_;
+  DaemonEnv env_{DaemonEnv::demo_connectors()};
   std::string admin_ = env_.token(Role::admin, k_own_brin);
 };
 
@@ -40,12 +42,12 @@ TEST_F(OpsEndpoints, PauseStopsRunsUntilResumeAndSurvivesInState) {
   auto paused = call("POST", "/v1/connectors/src/pause");
   ASSERT_EQ(paused.status, 200) << paused.body;
   EXPECT_EQ(body_of(paused)["paused"], true);
-  EXPECT_TRUE(env_.rt->paused("src"));
+  EXPECT_TRUE(env_.rt().paused("src"));
   const auto refused = call("POST", "/v1/connectors/src/run");
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(refused.body.find("paused"), std::string::npos) << refused.body;
   // Kept in the connector's state, where a restarted daemon finds it.
-  auto tx = env_.rt->store().begin(false);
+  auto tx = env_.rt().store().begin(false);
   ASSERT_TRUE(tx);
   auto kept = (*tx)->connector_state("src", "schakel.paused");
   ASSERT_TRUE(kept && kept.value());
@@ -76,14 +78,14 @@ TEST_F(OpsEndpoints, ReloadRefusesABadConfigAndAppliesAGoodOne) {
   ASSERT_EQ(body["problems"].size(), 1u) << bad.body;
   EXPECT_EQ(body["problems"][0]["pointer"], "/unknown_key");
   EXPECT_NE(body["problems"][0]["message"].get<std::string>().find("schakel.yaml:"), std::string::npos) << bad.body;
-  EXPECT_EQ(env_.rt->connectors_config().size(), 3u) << "the running configuration stays";
+  EXPECT_EQ(env_.rt().connectors_config().size(), 3u) << "the running configuration stays";
 
   env_.write_config(ops_config_text().substr(0, ops_config_text().find("  - {id: manual")) +
                     "  - {id: sink, plugin: schakel_noop_sink}\n");
   const auto good = call("POST", "/v1/config/reload");
   ASSERT_EQ(good.status, 200) << good.body;
   EXPECT_EQ(body_of(good)["reloaded"], true);
-  EXPECT_EQ(env_.rt->connectors_config().size(), 2u);
+  EXPECT_EQ(env_.rt().connectors_config().size(), 2u);
 }
 
 TEST_F(OpsEndpoints, OutboxListShowsOwnSchoolsOnlyAndNoContent) {

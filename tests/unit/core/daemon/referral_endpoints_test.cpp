@@ -1,6 +1,6 @@
 // Referrals through the daemon's API: a blocked referral and its visible reason, a permitted one
 // delivered and shown with its receipt, and the answer to the SWV's request for information.
-#include "daemon_api_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
@@ -11,7 +11,7 @@ bool has_problem(const ApiResponse& r, const std::string& pointer) {
   return false;
 }
 
-std::vector<store::OutboxItem> outbox_of(DaemonApiEnv& env, const std::string& student) {
+std::vector<store::OutboxItem> outbox_of(DaemonEnv& env, const std::string& student) {
   auto tx = env.rt().store().begin(false);
   store::OutboxQuery q;
   q.student_id = student;
@@ -25,7 +25,7 @@ class ReferralEndpoints : public ::testing::Test {
     staff_ = env_.token(Role::staff);
     ASSERT_EQ(env_.call("POST", "/v1/cases", staff_, case_doc("case_1", "stu_own", "sch_own")).status, 201);
   }
-  DaemonApiEnv env_;
+  DaemonEnv env_{DaemonEnv::referral_routes()};
   std::string staff_;
 };
 
