@@ -22,13 +22,6 @@ std::optional<store::Kind> batched_kind(const std::string& stream) {
 Status RecordImporter::import(const std::string& connector, const std::string& stream, json&& record) {
   const auto kind = batched_kind(stream);
   if (batch_size_ <= 1 || !kind) {
-    if (batch_size_ > 1) {
-      // What came before is stored first; a failure stays for the host's flush to report.
-      std::unique_lock lock(pending_mu_);
-      auto it = pending_.find(connector);
-      lock.unlock();
-      if (it != pending_.end()) SCHAKEL_TRY(write_batch(connector, it->second));
-    }
     return import(connector, stream, static_cast<const json&>(record));
   }
   store::Entity e = entity_of(connector, *kind, record);
@@ -43,6 +36,15 @@ Status RecordImporter::import(const std::string& connector, const std::string& s
   if (pending->entities.size() < batch_size_) return {};
   // A failure here is reported by the next flush too, so the cursor does not move past it.
   return write_batch(connector, *pending);
+}
+
+Status RecordImporter::store_pending(const std::string& connector) {
+  if (batch_size_ <= 1) return {};
+  std::unique_lock lock(pending_mu_);
+  auto it = pending_.find(connector);
+  lock.unlock();
+  // A failure stays in the batch's record for the host's flush to report as well.
+  return it == pending_.end() ? Status{} : write_batch(connector, it->second);
 }
 
 Status RecordImporter::flush(const std::string& connector) {

@@ -200,6 +200,7 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 }
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
+  SCHAKEL_TRY(store_pending(connector));  // what came before is stored first
   if (stream == "referral_status") return import_referral_status(connector, record);
   if (stream == "meetings") return import_meeting(connector, record);
   if (stream == "calendar_reply") return import_calendar_reply(connector, record);

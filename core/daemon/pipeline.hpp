@@ -125,6 +125,8 @@ class RecordImporter {
   // The consent index follows what is durable.
   Status index_entity(const store::Entity& e);
   Status write_batch(const std::string& connector, Pending& pending);
+  // Writes the connector's kept records now (before a record that is not batched).
+  Status store_pending(const std::string& connector);
   Status import_referral_status(const std::string& connector, const nlohmann::json& status);
   // A meeting from a calendar feed (stream "meetings"), owned by that connector; fires
   // meeting.planned, meeting.changed or meeting.cancelled so its copies follow.

@@ -251,9 +251,9 @@ CallResult Connector::run(PendingCall& call) {
   }
   CallResult res = result_of(call.kind, r, &out);
   // Records the plugin emitted are stored before its call counts as done.
-  if (!flush_records() && (res.code == CallCode::ok || res.code == CallCode::reject)) {
-    res = {CallCode::retry, "records of this " + std::string(call_kind_name(call.kind)) + " were not stored: " + ctx_.unstored,
-           {}, {}};
+  if (!flush_records() && res.code != CallCode::fatal) {
+    const std::string why = "records of this " + std::string(call_kind_name(call.kind)) + " were not stored: " + ctx_.unstored;
+    res = {CallCode::retry, res.code == CallCode::retry ? res.message + "; " + why : why, {}, res.retry_after};
   }
   return res;
 }
