@@ -31,8 +31,8 @@ bool valid_email(const std::string& s) {
   if (s.size() > 254 || std::any_of(s.begin(), s.end(), is_space)) return false;
   const auto at = s.find('@');
   if (at == 0 || at == std::string::npos || s.find('@', at + 1) != std::string::npos) return false;
-  const auto dot = s.rfind('.');
-  return dot != std::string::npos && dot > at + 1 && dot + 1 < s.size();
+  const auto dot = s.find('.', at + 2);  // a dot with something on either side of it
+  return dot != std::string::npos && dot + 1 < s.size();
 }
 // ^(\+[1-9][0-9]{0,2}|0)[0-9 -]{6,16}[0-9]$
 bool valid_phone(const std::string& s) {
