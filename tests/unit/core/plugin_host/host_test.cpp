@@ -84,8 +84,9 @@ TEST_F(HostTest, BatchedRecordsAreStoredBeforeTheCursorMoves) {
   EXPECT_EQ(r.code, CallCode::ok) << r.message;
   EXPECT_EQ(stored, (std::vector<std::string>{"demo-0", "demo-1", "demo-2"}));
   EXPECT_EQ(state->get("demo", "cursor")->value_or(""), "3");
-  // Flushed before the cursor (3 kept), then once more as the call returned (nothing left).
-  EXPECT_EQ(order, (std::vector<std::string>{"flush 3", "flush 0", "flush 3", "flush 0"}));
+  // After create (nothing kept); then each poll: before the cursor (3 kept), and once more as
+  // the call returned (nothing left).
+  EXPECT_EQ(order, (std::vector<std::string>{"flush 0", "flush 3", "flush 0", "flush 3", "flush 0"}));
 }
 
 TEST_F(HostTest, SettingsAreValidatedAgainstTheConfigSchemaWithEveryPointer) {
