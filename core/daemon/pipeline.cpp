@@ -200,6 +200,7 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 }
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
+  SCHAKEL_TRY(store_pending(connector));  // what came before is stored first
   if (stream == "referral_status") return import_referral_status(connector, record);
   if (stream == "meetings") return import_meeting(connector, record);
   if (stream == "calendar_reply") return import_calendar_reply(connector, record);
@@ -213,8 +214,7 @@ Status RecordImporter::import(const std::string& connector, const std::string& s
   return fire_("referral.queued", doc.value("id", ""), connector);
 }
 
-Status RecordImporter::import_entity(const std::string& connector, const std::string& stream, const json& env) {
-  const auto kind = *stream_kind(stream);
+store::Entity RecordImporter::entity_of(const std::string& connector, store::Kind kind, const json& env) const {
   const json& doc = env.contains("record") ? env["record"] : env;
   store::Entity e;
   e.kind = kind;
@@ -223,26 +223,45 @@ Status RecordImporter::import_entity(const std::string& connector, const std::st
   e.source_version = env.value("source_version", "");
   e.active = env.value("active", true);
   e.id = doc.value("id", connector + ":" + e.source_key);
-  e.doc = doc;
   e.updated_at = clock_.now();
   if (kind == store::Kind::guardian && doc.contains("children") && !doc["children"].empty())
     e.student_id = doc["children"][0].value("student_id", "");
   if (kind == store::Kind::referral) e.student_id = doc.value("student_id", "");
-  Status st = store_.write([&](store::Transaction& tx) -> Status {
-    // The school's tenant, as the API scopes tokens; a school not (yet) known keeps its id.
-    e.tenant = doc.value("school_id", "");
-    if (!e.tenant.empty()) {
+  // The school's tenant, as the API scopes tokens; a school not (yet) known keeps its id.
+  e.tenant = doc.value("school_id", "");
+  return e;
+}
+
+Status RecordImporter::store_entity(store::Transaction& tx, store::Entity& e, std::map<std::string, std::string>& tenants) {
+  if (!e.tenant.empty()) {
+    auto known = tenants.find(e.tenant);
+    if (known == tenants.end()) {
       auto tenant = store::school_tenant(tx, e.tenant);
       if (!tenant) return tenant.status();
-      if (*tenant) e.tenant = **tenant;
+      known = tenants.emplace(e.tenant, *tenant ? **tenant : e.tenant).first;
     }
-    return tx.upsert(e).status();
+    e.tenant = known->second;
+  }
+  SCHAKEL_TRY(tx.upsert(e).status());
+  if (e.kind == store::Kind::school) tenants.erase(e.id);  // later records see the stored school
+  return {};
+}
+
+Status RecordImporter::index_entity(const store::Entity& e) {
+  if (e.kind == store::Kind::student) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_student(e.doc); });
+  if (e.kind == store::Kind::guardian) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_guardian(e.doc); });
+  return {};
+}
+
+Status RecordImporter::import_entity(const std::string& connector, const std::string& stream, const json& env) {
+  store::Entity e = entity_of(connector, *stream_kind(stream), env);
+  e.doc = env.contains("record") ? env["record"] : env;
+  Status st = store_.write([&](store::Transaction& tx) -> Status {
+    std::map<std::string, std::string> tenants;
+    return store_entity(tx, e, tenants);
   });
   if (!st) return st;
-  // The index follows what is durable.
-  if (kind == store::Kind::student) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_student(doc); });
-  if (kind == store::Kind::guardian) return consent_.change([&](consent::ConsentIndex& i) { return i.apply_guardian(doc); });
-  return {};
+  return index_entity(e);
 }
 
 Status RecordImporter::import_meeting(const std::string& connector, const json& doc) {

@@ -5,7 +5,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
+#include <string>
+#include <vector>
 
 #include "audit/audit_writer.hpp"
 #include "consent/consent_index.hpp"
@@ -95,11 +98,35 @@ class RecordImporter {
   RecordImporter(store::Store& store, audit::AuditWriter& audit, ConsentService& consent, const Clock& clock)
       : store_(store), audit_(audit), consent_(consent), clock_(clock) {}
   Status import(const std::string& connector, const std::string& stream, const nlohmann::json& record);
+  // The same; with batching on, an entity record is kept (moved from) until its batch is written.
+  Status import(const std::string& connector, const std::string& stream, nlohmann::json&& record);
   // Set once the routes are built, before any poll runs.
   void set_fire(FireEvent fire) { fire_ = std::move(fire); }
 
+  // Batching (import_batch.cpp): records of the plain entity streams (schools, students,
+  // guardians, staff) are kept per connector and written `n` at a time in one transaction; 1
+  // (the default) writes each one before import returns. A record of any other stream writes the
+  // connector's kept records first, so the order holds. The plugin host calls flush (its
+  // RecordFlush) before a cursor moves and when a plugin call returns; it reports, once, the
+  // records of the connector that could not be stored since the last flush.
+  void set_batch_size(std::size_t n) { batch_size_ = n == 0 ? 1 : n; }
+  Status flush(const std::string& connector);
+
  private:
+  struct Pending {
+    std::vector<store::Entity> entities;
+    std::string unstored;  // the first failure since the last flush, with a count
+    std::size_t failures = 0;
+  };
   Status import_entity(const std::string& connector, const std::string& stream, const nlohmann::json& envelope);
+  store::Entity entity_of(const std::string& connector, store::Kind kind, const nlohmann::json& envelope) const;
+  // Upserts `e` with its school's tenant; `tenants` caches the schools looked up in this transaction.
+  static Status store_entity(store::Transaction& tx, store::Entity& e, std::map<std::string, std::string>& tenants);
+  // The consent index follows what is durable.
+  Status index_entity(const store::Entity& e);
+  Status write_batch(const std::string& connector, Pending& pending);
+  // Writes the connector's kept records now (before a record that is not batched).
+  Status store_pending(const std::string& connector);
   Status import_referral_status(const std::string& connector, const nlohmann::json& status);
   // A meeting from a calendar feed (stream "meetings"), owned by that connector; fires
   // meeting.planned, meeting.changed or meeting.cancelled so its copies follow.
@@ -113,6 +140,9 @@ class RecordImporter {
   ConsentService& consent_;
   const Clock& clock_;
   FireEvent fire_;
+  std::size_t batch_size_ = 1;
+  std::mutex pending_mu_;  // guards the map; a connector's calls never overlap
+  std::map<std::string, Pending> pending_;
 };
 
 }  // namespace schakel::daemon

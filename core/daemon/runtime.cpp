@@ -58,6 +58,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(boost::asio::io_context& io, sche
   SCHAKEL_TRY(rt->open_audit());
   SCHAKEL_TRY(rt->consent_.load(*rt->store_).with_context("cannot load the consent index"));
   rt->importer_ = std::make_unique<RecordImporter>(*rt->store_, *rt->audit_, rt->consent_, *rt->clock_);
+  // A SIS sync emits hundreds of thousands of records: one transaction per 500 instead of each.
+  rt->importer_->set_batch_size(500);
   rt->load_connectors();
   SCHAKEL_TRY(rt->build_data_path());
   SCHAKEL_TRY(rt->open_api());
@@ -117,9 +119,10 @@ void Runtime::load_connectors() {
   options.clock = clock_.get();
   options.state = plugin_state_.get();
   options.quarantine = plugin_host::store_quarantine(*store_);
-  options.records = [this](const std::string& connector, const std::string& stream, const nlohmann::json& record) {
-    return importer_->import(connector, stream, record);
+  options.records = [this](const std::string& connector, const std::string& stream, nlohmann::json&& record) {
+    return importer_->import(connector, stream, std::move(record));
   };
+  options.flush_records = [this](const std::string& connector) { return importer_->flush(connector); };
   options.on_event = [](const plugin_host::HostEvent& e) {
     const bool bad = e.kind != plugin_host::HostEvent::Kind::started && e.kind != plugin_host::HostEvent::Kind::recovered;
     log::event(bad ? spdlog::level::warn : spdlog::level::info, event_name(e.kind),

@@ -201,9 +201,17 @@ void Connector::destroy_instance() {
   if (inst != nullptr) lib_->descriptor().destroy(inst);
 }
 
+bool Connector::flush_records() {
+  if (core_->options.flush_records) {
+    if (auto st = core_->options.flush_records(id_); !st) ctx_.unstored = st.message();
+  }
+  return ctx_.unstored.empty();
+}
+
 CallResult Connector::run(PendingCall& call) {
   ctx_.error.reset();
   ctx_.state_strings.clear();
+  ctx_.unstored.clear();
   schakel_outcome out{};
   out.struct_size = sizeof(out);
   const auto& d = lib_->descriptor();
@@ -241,7 +249,13 @@ CallResult Connector::run(PendingCall& call) {
       r = d.revoke(inst, call.a.c_str(), call.b.c_str(), &out);
       break;
   }
-  return result_of(call.kind, r, &out);
+  CallResult res = result_of(call.kind, r, &out);
+  // Records the plugin emitted are stored before its call counts as done.
+  if (!flush_records() && res.code != CallCode::fatal) {
+    const std::string why = "records of this " + std::string(call_kind_name(call.kind)) + " were not stored: " + ctx_.unstored;
+    res = {CallCode::retry, res.code == CallCode::retry ? res.message + "; " + why : why, {}, res.retry_after};
+  }
+  return res;
 }
 
 CallResult Connector::result_of(CallKind kind, schakel_result r, const schakel_outcome* out) {

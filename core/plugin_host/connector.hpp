@@ -20,6 +20,7 @@ struct schakel_host_context {
   schakel::plugin_host::Connector* connector = nullptr;
   std::optional<std::string> error;        // set_error during the current call
   std::deque<std::string> state_strings;   // state_get results, freed when the call returns
+  std::string unstored;                    // why records of the current call were not stored
 };
 
 namespace schakel::plugin_host {
@@ -88,6 +89,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void drain();
   CallResult run(PendingCall& call);
   CallResult result_of(CallKind kind, schakel_result r, const schakel_outcome* out);
+  // Stores what the record sink holds; false (and ctx_.unstored set) when that failed.
+  bool flush_records();
   // Stops the connector until its restart; the queued calls move to `refused`.
   void fail_locked(const std::string& why, std::vector<CallDone>& refused);
   void destroy_instance();

@@ -73,9 +73,9 @@ void Connector::log(int level, const char* msg) { core_->log(id_, level, msg); }
 schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, const char* record, size_t len) {
   (void)ctx;
   const std::string stream_name = stream ? stream : "";
-  const std::string text = record ? std::string(record, len) : std::string();
   std::string reason;
-  json doc = json::parse(text, nullptr, false);
+  // Parsed in place: the text is copied only if the record goes to quarantine.
+  json doc = record ? json::parse(record, record + len, nullptr, false) : json(json::value_t::discarded);
   const auto& streams = lib_->manifest().streams;
   if (streams.find(stream_name) == streams.end()) {
     reason = "stream '" + stream_name + "' is not declared in the manifest";
@@ -87,7 +87,7 @@ schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, co
   }
   if (reason.empty()) {
     if (!core_->options.records) return SCHAKEL_OK;
-    auto st = core_->options.records(id_, stream_name, doc);
+    auto st = core_->options.records(id_, stream_name, std::move(doc));
     if (st) return SCHAKEL_OK;
     ctx_.error = "cannot store record: " + st.message();
     return SCHAKEL_RETRY;
@@ -96,7 +96,7 @@ schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, co
   row.connector = id_;
   row.stream = stream_name;
   row.reason = reason;
-  row.record = text;
+  row.record = record ? std::string(record, len) : std::string();
   row.time = core_->clock->now();
   {
     std::lock_guard lock(mu_);
@@ -118,6 +118,11 @@ const char* Connector::state_get(schakel_host_context* ctx, const char* key) {
 }
 
 schakel_result Connector::state_put(const char* key, const char* value) {
+  // A cursor moves only past records that are stored.
+  if (!flush_records()) {
+    core_->log(id_, SCHAKEL_LOG_WARN, "plugin state '" + std::string(key) + "' not stored: records were not stored: " + ctx_.unstored);
+    return SCHAKEL_RETRY;
+  }
   auto st = core_->state->put(id_, key, value);
   if (!st) core_->log(id_, SCHAKEL_LOG_WARN, "cannot store plugin state '" + std::string(key) + "': " + st.message());
   return st ? SCHAKEL_OK : SCHAKEL_RETRY;

@@ -63,9 +63,15 @@ std::unique_ptr<StateStore> store_state_store(store::Store& store);
 // Where quarantined records go; store_quarantine writes them with Transaction::quarantine.
 using QuarantineSink = std::function<Status(store::QuarantineRow&)>;
 QuarantineSink store_quarantine(store::Store& store);
-// Where valid records go (the core's import); a failure makes emit return retry.
+// Where valid records go (the core's import); a failure makes emit return retry. The record is
+// the sink's to keep (it may move from it).
 using RecordSink = std::function<Status(const std::string& connector, const std::string& stream,
-                                        const nlohmann::json& record)>;
+                                        nlohmann::json&& record)>;
+// Makes durable what a RecordSink accepted but has not stored yet (an importer that writes records
+// in batches). The host calls it before a plugin's state_put (a cursor never moves past records
+// that are not stored) and when every plugin call returns; a failure makes that state_put, and the
+// call, return retry, so the source offers the records again.
+using RecordFlush = std::function<Status(const std::string& connector)>;
 
 struct BackoffPolicy {
   std::chrono::milliseconds initial{1000};
@@ -91,6 +97,7 @@ struct HostOptions {
   StateStore* state = nullptr;  // nullptr: in memory
   QuarantineSink quarantine;    // empty: counted and logged only
   RecordSink records;           // empty: accepted and dropped
+  RecordFlush flush_records;    // empty: records() stores each record before it returns
   std::function<void(const HostEvent&)> on_event;
   std::function<void(const std::string& connector, int level, const std::string& msg)> on_log;
 };

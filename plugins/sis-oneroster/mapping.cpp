@@ -22,13 +22,36 @@ std::string trim(const std::string& s) {
 
 Status invalid(const std::string& what) { return Status(ErrorCode::invalid, what); }
 
+// The checks below are by hand: std::regex cost more than the rest of a row's mapping.
+bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; }
+
+// ^[^@\s]+@[^@\s]+\.[^@\s]+$
 bool valid_email(const std::string& s) {
-  static const std::regex re(R"(^[^@\s]+@[^@\s]+\.[^@\s]+$)");
-  return s.size() <= 254 && std::regex_match(s, re);
+  if (s.size() > 254 || std::any_of(s.begin(), s.end(), is_space)) return false;
+  const auto at = s.find('@');
+  if (at == 0 || at == std::string::npos || s.find('@', at + 1) != std::string::npos) return false;
+  const auto dot = s.find('.', at + 2);  // a dot with something on either side of it
+  return dot != std::string::npos && dot + 1 < s.size();
 }
+// ^(\+[1-9][0-9]{0,2}|0)[0-9 -]{6,16}[0-9]$
 bool valid_phone(const std::string& s) {
-  static const std::regex re(R"(^(\+[1-9][0-9]{0,2}|0)[0-9 -]{6,16}[0-9]$)");
-  return std::regex_match(s, re);
+  if (s.size() < 2 || !is_digit(s.back())) return false;
+  auto body_ok = [&](std::size_t from) {
+    if (from >= s.size()) return false;
+    const std::size_t n = s.size() - 1 - from;  // the middle part, before the last digit
+    if (n < 6 || n > 16) return false;
+    return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(from), s.end() - 1,
+                       [](char ch) { return is_digit(ch) || ch == ' ' || ch == '-'; });
+  };
+  if (s[0] == '0') return body_ok(1);
+  if (s[0] != '+' || s.size() < 2 || s[1] < '1' || s[1] > '9') return false;
+  // The country code takes one to three digits; any split that leaves a valid rest will do.
+  for (std::size_t cc = 1; cc <= 3 && 1 + cc < s.size(); ++cc) {
+    if (cc > 1 && !is_digit(s[cc])) break;
+    if (body_ok(1 + cc)) return true;
+  }
+  return false;
 }
 
 // Contact details that fit the schema; a malformed phone or address is left out rather than
@@ -98,8 +121,11 @@ json naam_json(const NameParts& n) {
 }
 
 Result<std::string> hub_id(const std::string& kind, const std::string& sourced_id) {
-  static const std::regex re(R"(^[A-Za-z0-9._:-]{1,100}$)");
-  if (!std::regex_match(sourced_id, re))
+  // ^[A-Za-z0-9._:-]{1,100}$
+  auto allowed = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+  };
+  if (sourced_id.empty() || sourced_id.size() > 100 || !std::all_of(sourced_id.begin(), sourced_id.end(), allowed))
     return invalid("sourcedId has characters outside [A-Za-z0-9._:-] or is over 100 characters");
   return kind + "-" + sourced_id;
 }

@@ -13,15 +13,34 @@ class RestSource final : public RowSource {
   Result<oneroster::Manifest> manifest() override {
     oneroster::Manifest m;
     m.version = version_;
-    for (const char* f : {"orgs", "classes", "enrollments", "demographics"}) m.files[f] = FileMode::bulk;
-    m.files["users"] = cursor_.empty() ? FileMode::bulk : FileMode::delta;
+    for (const char* f : {"orgs", "classes"}) m.files[f] = FileMode::bulk;
+    for (const char* f : {"users", "enrollments", "demographics"}) m.files[f] = cursor_.empty() ? FileMode::bulk : FileMode::delta;
     return m;  // no roles: the binding puts them inside each user
   }
 
   Status each(const std::string& file, const std::vector<std::string>&,
               const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) override {
-    const std::string filter = file == "users" && !cursor_.empty() ? oneroster::modified_since_filter(cursor_) : "";
+    const bool changes = file == "users" || file == "enrollments" || file == "demographics";
+    const std::string filter = changes && !cursor_.empty() ? oneroster::modified_since_filter(cursor_) : "";
     return reader_.each(file, filter, row, bad);
+  }
+
+  [[nodiscard]] bool incremental() const override { return !cursor_.empty(); }
+
+  // field='a' OR field='b' ..., a few dozen keys per listing so the URL stays short.
+  Status each_with(const std::string& file, const std::string& field, const std::vector<std::string>& keys,
+                   const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) override {
+    constexpr std::size_t k_per_request = 40;
+    for (std::size_t i = 0; i < keys.size(); i += k_per_request) {
+      std::string filter;
+      for (std::size_t j = i; j < keys.size() && j < i + k_per_request; ++j) {
+        std::string quoted;
+        for (char ch : keys[j]) quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
+        filter += (filter.empty() ? "" : " OR ") + field + "='" + quoted + "'";
+      }
+      SCHAKEL_TRY(reader_.each(file, filter, row, bad));
+    }
+    return Status::ok();
   }
 
  private:

@@ -1,8 +1,9 @@
 #pragma once
-// The REST binding as a row source for the sync pass (sync.hpp): orgs, classes, enrollments and
-// demographics are read whole on every poll (they complete a student's record and are small),
-// users only since the cursor (filter dateLastModified>'cursor'), so a poll costs what changed.
-// Without a cursor the users listing is a full one, and the pass reconciles against it.
+// The REST binding as a row source for the sync pass (sync.hpp): orgs and classes are read whole
+// on every poll (small), users, enrollments and demographics only since the cursor (filter
+// dateLastModified>'cursor'), so a poll costs what changed; the pass then looks up, by key, what
+// completes the records of the students those changes touch. Without a cursor every listing is
+// a full one, and the pass reconciles against the users.
 #include <memory>
 #include <string>
 

@@ -1,5 +1,7 @@
 #include "sync.hpp"
 
+#include "join_store.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -19,18 +21,15 @@ struct Group {
   std::optional<int> jaargroep;
 };
 
-struct Placement {
-  std::string class_id;
-  std::string version;
-  bool homeroom = false;
-};
-
 class Pass {
  public:
   Pass(RowSource& source, const MappingConfig& config, const SyncOptions& options, const SyncOutput& out)
       : source_(source), config_(config), options_(options), out_(out) {}
 
   Result<SyncStats> run() {
+    auto joins = JoinStore::open();
+    if (!joins) return joins.status();
+    joins_ = std::move(*joins);
     auto manifest = source_.manifest();
     if (!manifest) return manifest.status();
     manifest_ = *manifest;
@@ -39,10 +38,45 @@ class Pass {
       SCHAKEL_TRY(each("roles", [this](const Table& t) { return role(t); }));
     SCHAKEL_TRY(each("demographics", [this](const Table& t) { return demographic(t); }));
     SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
+    if (source_.incremental()) return run_incremental();
     SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
     SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
     emitting_users_ = true;
     SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    if (options_.known) reconcile();
+    return stats_;
+  }
+
+  // Each listing holds only what changed since the cursor. A student is emitted whole when the
+  // user, its demographics or one of its enrollments changed: what did not change (the user row,
+  // the demographics, the other enrollments) is looked up by key.
+  Result<SyncStats> run_incremental() {
+    std::set<std::string> touched = std::move(changed_demographics_);  // ... or enrollments changed
+    SCHAKEL_TRY(each("enrollments", [&](const Table& t) {
+      auto e = oneroster::parse_enrollment(t);
+      if (!e) return reject(t, e.status());
+      if (e->role == "student") touched.insert(e->user_sourced_id);
+    }));
+    std::set<std::string> changed_users;
+    std::set<std::string> students;
+    SCHAKEL_TRY(each("users", [&](const Table& t) {
+      changed_users.insert(t.get("sourcedId"));
+      link(t, &students);
+    }));
+    std::vector<std::string> extra;
+    for (const auto& key : touched)
+      if (!changed_users.contains(key)) extra.push_back(key);
+    SCHAKEL_TRY(each_with("users", "sourcedId", extra, [&](const Table& t) { link(t, &students); }));
+    std::vector<std::string> no_demographics;
+    for (const auto& key : students)
+      if (!joins_->demographics(key)) no_demographics.push_back(key);
+    SCHAKEL_TRY(each_with("demographics", "sourcedId", no_demographics, [this](const Table& t) { demographic(t); }));
+    joins_->clear_placements();
+    const std::vector<std::string> all_students(students.begin(), students.end());
+    SCHAKEL_TRY(each_with("enrollments", "user.sourcedId", all_students, [this](const Table& t) { enrollment(t); }));
+    emitting_users_ = true;
+    SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    SCHAKEL_TRY(each_with("users", "sourcedId", extra, [this](const Table& t) { user(t); }));
     if (options_.known) reconcile();
     return stats_;
   }
@@ -52,13 +86,23 @@ class Pass {
   template <typename F>
   Status each(const std::string& name, F row) {
     if (manifest_.mode(name) == FileMode::absent) return Status::ok();
-    return source_.each(
+    SCHAKEL_TRY(source_.each(
         name, oneroster::required_columns(name, manifest_.version), [&](const Table& t) { row(t); },
         [&](const std::string& where, const std::string& key, const Status& st) {
           std::string reason = st.message();
           if (reason.rfind(where + ": ", 0) == 0) reason = reason.substr(where.size() + 2);
           reject(where, name, key, reason);
-        });
+        }));
+    return joins_->status();
+  }
+
+  template <typename F>
+  Status each_with(const std::string& name, const std::string& field, const std::vector<std::string>& keys, F row) {
+    if (keys.empty()) return Status::ok();
+    SCHAKEL_TRY(source_.each_with(
+        name, field, keys, [&](const Table& t) { row(t); },
+        [&](const std::string& where, const std::string& key, const Status& st) { reject(where, name, key, st.message()); }));
+    return joins_->status();
   }
 
   void reject(const std::string& where, const std::string& file, const std::string& key,
@@ -97,13 +141,13 @@ class Pass {
     const bool full = manifest_.mode("users") == FileMode::bulk && newest_user_ >= options_.stale_before;
     for (const char* stream : {"students", "guardians", "staff"}) {
       auto& now = seen_[stream];
-      std::set<std::string> next = now;
+      std::vector<std::string> kept;  // known, not seen now, and not to be retired
       auto old = options_.known->find(stream);
       if (old != options_.known->end()) {
         for (const auto& key : old->second) {
           if (now.contains(key) || deleted_.contains(key)) continue;
           if (!full || present_.contains(key)) {  // a delta, or a row that did not map this time
-            next.insert(key);
+            kept.push_back(key);
             continue;
           }
           oneroster::Base b;
@@ -114,15 +158,17 @@ class Pass {
           ++stats_.retired;
         }
       }
+      std::set<std::string> next = std::move(now);
+      next.insert(kept.begin(), kept.end());
       stats_.known[stream] = std::move(next);
     }
   }
 
   void send(const std::string& stream, const oneroster::Base& b, const std::string& version,
-            const std::optional<json>& record) {
+            std::optional<json> record) {
     json env = {{"source_key", b.sourced_id}, {"source_version", version}, {"source", b.where},
                 {"active", !b.to_be_deleted}};
-    if (record) env["record"] = *record;
+    if (record) env["record"] = std::move(*record);
     // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
     if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
     if (out_.emit(stream, env)) ++stats_.emitted[stream];
@@ -138,22 +184,19 @@ class Pass {
     if (older_than_cursor(version)) return;
     auto school = map_school(*o, config_);
     if (!school) return reject(o->where, t.file(), o->sourced_id, school.status().message());
-    send("schools", *o, version, *school);
+    send("schools", *o, version, std::move(*school));
   }
 
   void role(const Table& t) {
     if (t.get("status") == "tobedeleted") return;
-    auto& roles = roles_[t.get("userSourcedId")];
-    std::pair<std::string, std::string> r{t.get("role"), t.get("orgSourcedId")};
-    if (t.get("roleType") == "primary") roles.insert(roles.begin(), r);
-    else roles.push_back(r);
+    joins_->add_role(t.get("userSourcedId"), t.get("role"), t.get("orgSourcedId"), t.get("roleType") == "primary");
   }
 
   void demographic(const Table& t) {
     auto d = oneroster::parse_demographics(t);
     if (!d) return reject(t, d.status());
-    d->where.clear();
-    demographics_[d->sourced_id] = std::move(*d);
+    if (source_.incremental()) changed_demographics_.insert(d->sourced_id);
+    joins_->put_demographics(*d);
   }
 
   void group(const Table& t) {
@@ -168,9 +211,7 @@ class Pass {
     if (e->role != "student" || e->to_be_deleted) return;
     auto g = groups_.find(e->class_sourced_id);
     bool homeroom = g != groups_.end() && g->second.homeroom;
-    auto& p = placements_[e->user_sourced_id];
-    // The homeroom class is the student's groep; a scheduled class only when there is none.
-    if (p.class_id.empty() || (homeroom && !p.homeroom)) p = Placement{e->class_sourced_id, e->date_last_modified, homeroom};
+    joins_->place(e->user_sourced_id, Placement{e->class_sourced_id, e->date_last_modified, homeroom});
   }
 
   std::vector<std::string> roles_of(const oneroster::User& u, std::string* org) const {
@@ -179,16 +220,15 @@ class Pass {
       return u.roles;
     }
     std::vector<std::string> out;
-    auto it = roles_.find(u.sourced_id);
-    if (it == roles_.end() && !u.roles.empty()) {  // the REST binding's flattened primary role
+    const auto listed = joins_->roles(u.sourced_id);
+    if (listed.empty() && !u.roles.empty()) {  // the REST binding's flattened primary role
       if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
       return u.roles;
     }
-    if (it != roles_.end())
-      for (const auto& [r, o] : it->second) {
-        out.push_back(r);
-        if (org && org->empty()) *org = o;
-      }
+    for (const auto& [r, o] : listed) {
+      out.push_back(r);
+      if (org && org->empty()) *org = o;
+    }
     if (org && org->empty() && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
     return out;
   }
@@ -199,15 +239,16 @@ class Pass {
   }
 
   // First pass over users: who is whose agent, from either side of the link.
-  void link(const Table& t) {
+  void link(const Table& t, std::set<std::string>* students = nullptr) {
     auto u = oneroster::parse_user(t, manifest_.version);
     if (!u) return;  // reported by the second pass
     auto roles = roles_of(*u, nullptr);
     if (roles.empty()) return;
     if (roles.front() == "student") {
-      for (const auto& a : u->agent_sourced_ids) children_[a].insert(u->sourced_id);
+      if (students) students->insert(u->sourced_id);
+      for (const auto& a : u->agent_sourced_ids) joins_->add_child(a, u->sourced_id);
     } else if (guardian_relation(roles.front())) {
-      for (const auto& a : u->agent_sourced_ids) children_[u->sourced_id].insert(a);
+      for (const auto& a : u->agent_sourced_ids) joins_->add_child(u->sourced_id, a);
     }
   }
 
@@ -228,13 +269,14 @@ class Pass {
     StudentExtra extra;
     extra.school_sourced_id = org;
     std::string version = version_of(u.date_last_modified);
-    if (auto d = demographics_.find(u.sourced_id); d != demographics_.end()) {
-      extra.demographics = &d->second;
-      version = std::max(version, d->second.date_last_modified);
+    const auto d = joins_->demographics(u.sourced_id);
+    if (d) {
+      extra.demographics = &*d;
+      version = std::max(version, d->date_last_modified);
     }
-    if (auto p = placements_.find(u.sourced_id); p != placements_.end()) {
-      version = std::max(version, p->second.version);
-      if (auto g = groups_.find(p->second.class_id); g != groups_.end()) {
+    if (auto p = joins_->placement(u.sourced_id)) {
+      version = std::max(version, p->version);
+      if (auto g = groups_.find(p->class_id); g != groups_.end()) {
         extra.groep = g->second.title;
         extra.jaargroep = g->second.jaargroep;
       }
@@ -245,15 +287,14 @@ class Pass {
       if (u.to_be_deleted) return send("students", u, version, std::nullopt);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("students", u, version, *record);
+    send("students", u, version, std::move(*record));
   }
 
   void guardian(const oneroster::User& u, const std::string& file) {
     seen("guardians", u);
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
-    std::vector<std::string> kids;
-    if (auto c = children_.find(u.sourced_id); c != children_.end()) kids.assign(c->second.begin(), c->second.end());
+    const std::vector<std::string> kids = joins_->children(u.sourced_id);
     oneroster::User with_roles = u;
     with_roles.roles = roles_of(u, nullptr);
     auto record = map_guardian(with_roles, kids, config_);
@@ -261,7 +302,7 @@ class Pass {
       if (u.to_be_deleted) return send("guardians", u, version, std::nullopt);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("guardians", u, version, *record);
+    send("guardians", u, version, std::move(*record));
   }
 
   void staff(const oneroster::User& u, const std::string& file, const std::string& role,
@@ -275,7 +316,7 @@ class Pass {
       if (u.to_be_deleted) return send("staff", u, version, std::nullopt);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("staff", u, version, *record);
+    send("staff", u, version, std::move(*record));
   }
 
   RowSource& source_;
@@ -285,11 +326,9 @@ class Pass {
   oneroster::Manifest manifest_;
   SyncStats stats_;
   std::set<std::string> schools_;
-  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> roles_;
-  std::unordered_map<std::string, oneroster::Demographics> demographics_;
-  std::unordered_map<std::string, Group> groups_;
-  std::unordered_map<std::string, Placement> placements_;
-  std::unordered_map<std::string, std::set<std::string>> children_;
+  std::unique_ptr<JoinStore> joins_;  // demographics, placements, roles, children: on disk
+  std::set<std::string> changed_demographics_;  // an incremental source's changed ones (few)
+  std::unordered_map<std::string, Group> groups_;  // the classes: a few per school
   std::map<std::string, std::set<std::string>> seen_;
   std::set<std::string> deleted_;
   std::set<std::string> present_;

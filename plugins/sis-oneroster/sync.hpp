@@ -1,8 +1,10 @@
 #pragma once
 // One pass over a OneRoster CSV bundle: reads the files in an order that lets each record be
 // built whole (orgs, roles, demographics, classes, enrollments, then users twice: once for the
-// links between students and their agents, once to emit), streaming every file. Memory grows
-// with the number of students (demographics, groups, agent links), never with the file sizes.
+// links between students and their agents, once to emit), streaming every file. What is joined
+// onto the users (demographics, placements, roles, agent links) waits in a temporary SQLite
+// database (join_store.hpp), so memory stays flat whatever the bundle size; only the classes and
+// the LAS keys for the reconcile (KnownKeys) are held in memory.
 //
 // Every record goes out as an envelope on its stream (schools, students, guardians, staff):
 //   {"source_key": sourcedId, "source_version": dateLastModified (RFC 3339 UTC),
@@ -68,6 +70,17 @@ class RowSource {
   // at all (a REST object of the wrong shape); a broken file ends the stream with an error.
   virtual Status each(const std::string& file, const std::vector<std::string>& required_columns,
                       const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) = 0;
+
+  // An incremental source (REST since a cursor) lists only what changed in each collection. A
+  // student whose demographics or enrollments changed, but not the user itself, must still be
+  // emitted whole: the pass asks such a source for the rows of `file` whose `field` (a
+  // sourcedId or a GUIDRef such as user.sourcedId) is one of `keys`.
+  [[nodiscard]] virtual bool incremental() const { return false; }
+  virtual Status each_with(const std::string& file, const std::string& field, const std::vector<std::string>& keys,
+                           const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) {
+    (void)file, (void)field, (void)keys, (void)row, (void)bad;
+    return Status(ErrorCode::internal, "this row source cannot look rows up by key");
+  }
 };
 
 // The CSV bundle in a directory.

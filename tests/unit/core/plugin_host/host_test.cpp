@@ -46,6 +46,49 @@ TEST_F(HostTest, ASourceKeepsItsCursorInState) {
   EXPECT_EQ(state->get("demo", "cursor")->value_or(""), "6");
 }
 
+// A sink that keeps records to store them in batches: the host has them stored before the cursor
+// moves and before the poll counts as done; when storing fails, the cursor stays and the poll is
+// a retry, so the source offers the same records again.
+TEST_F(HostTest, BatchedRecordsAreStoredBeforeTheCursorMoves) {
+  auto o = options();
+  std::vector<std::string> kept, stored;
+  bool fail = true;
+  std::vector<std::string> order;  // what happened, in order
+  o.records = [&](const std::string&, const std::string&, nlohmann::json&& rec) {
+    kept.push_back(rec["id"].get<std::string>());
+    return Status::ok();
+  };
+  o.flush_records = [&](const std::string& connector) -> Status {
+    EXPECT_EQ(connector, "demo");
+    order.push_back("flush " + std::to_string(kept.size()));
+    if (kept.empty()) return Status::ok();
+    if (fail) {
+      kept.clear();  // a failed write: these records are not stored
+      return Status(ErrorCode::io, "disk full");
+    }
+    stored.insert(stored.end(), kept.begin(), kept.end());
+    kept.clear();
+    return Status::ok();
+  };
+  auto state = memory_state_store();
+  o.state = state.get();
+  PluginHost host(o);
+  ASSERT_OK(host.add_connector({"demo", install("schakel_demo_source"), std::nullopt, {{"batch", 3}}}));
+  auto r = host.poll("demo").get();
+  EXPECT_EQ(r.code, CallCode::retry);
+  EXPECT_THAT(r.message, HasSubstr("disk full"));
+  EXPECT_FALSE(state->get("demo", "cursor")->has_value()) << "the cursor moved past records that were not stored";
+  EXPECT_TRUE(stored.empty());
+  fail = false;
+  r = host.poll("demo").get();
+  EXPECT_EQ(r.code, CallCode::ok) << r.message;
+  EXPECT_EQ(stored, (std::vector<std::string>{"demo-0", "demo-1", "demo-2"}));
+  EXPECT_EQ(state->get("demo", "cursor")->value_or(""), "3");
+  // After create (nothing kept); then each poll: before the cursor (3 kept), and once more as
+  // the call returned (nothing left).
+  EXPECT_EQ(order, (std::vector<std::string>{"flush 0", "flush 3", "flush 0", "flush 3", "flush 0"}));
+}
+
 TEST_F(HostTest, SettingsAreValidatedAgainstTheConfigSchemaWithEveryPointer) {
   PluginHost host(options());
   const auto path = install("broken_config_violation");

@@ -113,6 +113,70 @@ TEST_P(RestSync, FullThenIncrementalKeepsTheStoreEqualToTheServer) {
   EXPECT_LT(later.size() - before, first.size());
 }
 
+// A change that touches only a student's demographics or only an enrollment has a later
+// dateLastModified on that object, not on the user: the incremental poll lists each collection
+// since the cursor and emits the students those changes touch, whole (what did not change is
+// looked up by key), and nobody else.
+TEST_P(RestSync, AnIncrementalPollFoldsInChangedDemographicsAndEnrollments) {
+  bulk_then_poll(20);
+  auto a = by_key(store::Kind::student, "stu-000001");
+  auto b = by_key(store::Kind::student, "stu-000002");
+  ASSERT_TRUE(a && b);
+  const std::string org_b = b->doc["school_id"].get<std::string>().substr(std::string("school-").size());
+  const int grade_b = b->doc["jaargroep"].get<int>();
+  const int new_grade = grade_b == 8 ? 1 : grade_b + 1;
+  const std::string later = "2026-10-15T08:00:00.000Z";
+  auto ref = [](const std::string& type, const std::string& id) {
+    return json{{"href", "/" + type + "s/" + id}, {"sourcedId", id}, {"type", type}};
+  };
+  // a: a corrected birth date, nothing else.
+  fake_->control("POST", "/objects/demographics",
+                 {{"objects", json::array({{{"sourcedId", "stu-000001"}, {"status", "active"}, {"dateLastModified", later},
+                                            {"metadata", json::object()}, {"birthDate", "2015-02-03"}, {"sex", "female"}}})}});
+  // b: moved to the next groep (its enrollment changed), nothing else.
+  fake_->control("POST", "/objects/enrollments",
+                 {{"objects", json::array({{{"sourcedId", "enr-stu-000002"}, {"status", "active"}, {"dateLastModified", later},
+                                            {"metadata", json::object()}, {"role", "student"}, {"primary", false},
+                                            {"user", ref("user", "stu-000002")},
+                                            {"class", ref("class", "cls-" + org_b + "-" + std::to_string(new_grade))},
+                                            {"school", ref("org", org_b)}, {"beginDate", nullptr}, {"endDate", nullptr}}})}});
+  const auto stored_before = all(store::Kind::student);
+  auto r = poll();
+  ASSERT_EQ(r.code, plugin_host::CallCode::ok) << r.message;
+  auto a2 = by_key(store::Kind::student, "stu-000001");
+  auto b2 = by_key(store::Kind::student, "stu-000002");
+  ASSERT_TRUE(a2 && b2);
+  EXPECT_EQ(a2->doc["birth_date"], "2015-02-03");
+  EXPECT_EQ(a2->doc["gender"], "female");
+  EXPECT_EQ(a2->doc.value("groep", ""), a->doc.value("groep", "")) << "a's unchanged enrollment was looked up";
+  EXPECT_EQ(a2->source_version, "2026-10-15T08:00:00.000000Z");
+  EXPECT_EQ(b2->doc["groep"], "Groep " + std::to_string(new_grade) + "A");
+  EXPECT_EQ(b2->doc["jaargroep"], new_grade);
+  EXPECT_EQ(b2->doc["birth_date"], b->doc["birth_date"]) << "b's unchanged demographics were looked up";
+  EXPECT_EQ(b2->doc["naam"], b->doc["naam"]);
+  // Everybody else is as before.
+  for (const auto& s : stored_before) {
+    if (s.source_key == "stu-000001" || s.source_key == "stu-000002") continue;
+    auto now = by_key(store::Kind::student, s.source_key);
+    ASSERT_TRUE(now) << s.source_key;
+    EXPECT_EQ(now->doc, s.doc) << s.source_key;
+  }
+  EXPECT_TRUE(quarantined().empty());
+  // The changed collections were asked for since the cursor, not listed whole.
+  int filtered = 0;
+  for (auto& req : fake_->requests()) {
+    const std::string path = req["path"];
+    if ((path.find("/demographics?") != std::string::npos || path.find("/enrollments?") != std::string::npos) &&
+        path.find("filter=dateLastModified%3E") != std::string::npos)
+      ++filtered;
+  }
+  EXPECT_GE(filtered, 2);
+  // A poll with nothing changed changes nothing.
+  r = poll();
+  ASSERT_EQ(r.code, plugin_host::CallCode::ok) << r.message;
+  EXPECT_EQ(by_key(store::Kind::student, "stu-000002")->doc, b2->doc);
+}
+
 TEST_P(RestSync, RetryAfterOn429And503IsWaitedOutWithinThePoll) {
   generate(bundle_, 20, GetParam(), 0, work_.path() / "bulk.json");
   fake_->load(bundle_);

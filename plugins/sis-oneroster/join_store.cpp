@@ -1,0 +1,152 @@
+#include "join_store.hpp"
+
+#include <sqlite3.h>
+
+namespace schakel::sis_oneroster {
+namespace {
+
+constexpr const char* k_schema =
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8192; PRAGMA temp_store=FILE;"
+    "CREATE TABLE demographics(user TEXT PRIMARY KEY, birth TEXT, sex TEXT, version TEXT) WITHOUT ROWID;"
+    "CREATE TABLE placements(user TEXT PRIMARY KEY, class TEXT, version TEXT, homeroom INT) WITHOUT ROWID;"
+    "CREATE TABLE roles(user TEXT, seq INT, role TEXT, org TEXT, PRIMARY KEY(user, seq)) WITHOUT ROWID;"
+    "CREATE TABLE children(guardian TEXT, student TEXT, PRIMARY KEY(guardian, student)) WITHOUT ROWID;"
+    "BEGIN;";
+
+void bind(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+std::string text(sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JoinStore>> JoinStore::open() {
+  std::unique_ptr<JoinStore> j(new JoinStore());
+  // "" opens a private temporary database on disk, deleted when closed.
+  if (sqlite3_open_v2("", &j->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    return Status(ErrorCode::io, "sync: cannot open a temporary database");
+  char* err = nullptr;
+  if (sqlite3_exec(j->db_, k_schema, nullptr, nullptr, &err) != SQLITE_OK) {
+    Status st(ErrorCode::io, std::string("sync: temporary database: ") + (err ? err : "unknown error"));
+    sqlite3_free(err);
+    return st;
+  }
+  SCHAKEL_TRY(j->prepare(&j->put_demographics_, "INSERT OR REPLACE INTO demographics VALUES (?,?,?,?)"));
+  SCHAKEL_TRY(j->prepare(&j->get_demographics_, "SELECT birth, sex, version FROM demographics WHERE user = ?"));
+  SCHAKEL_TRY(j->prepare(&j->place_,
+                         "INSERT INTO placements VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
+                         " class = excluded.class, version = excluded.version, homeroom = excluded.homeroom"
+                         " WHERE excluded.homeroom AND NOT placements.homeroom"));
+  SCHAKEL_TRY(j->prepare(&j->get_placement_, "SELECT class, version, homeroom FROM placements WHERE user = ?"));
+  SCHAKEL_TRY(j->prepare(&j->add_role_, "INSERT INTO roles VALUES (?,?,?,?)"));
+  SCHAKEL_TRY(j->prepare(&j->get_roles_, "SELECT role, org FROM roles WHERE user = ? ORDER BY seq"));
+  SCHAKEL_TRY(j->prepare(&j->add_child_, "INSERT OR IGNORE INTO children VALUES (?,?)"));
+  SCHAKEL_TRY(j->prepare(&j->get_children_, "SELECT student FROM children WHERE guardian = ? ORDER BY student"));
+  return j;
+}
+
+JoinStore::~JoinStore() {
+  for (sqlite3_stmt* s : {put_demographics_, get_demographics_, place_, get_placement_, add_role_, get_roles_,
+                          add_child_, get_children_})
+    sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+Status JoinStore::prepare(sqlite3_stmt** stmt, const char* sql) {
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) == SQLITE_OK) return Status::ok();
+  return Status(ErrorCode::internal, std::string("sync: temporary database: ") + sqlite3_errmsg(db_));
+}
+
+void JoinStore::fail(const char* what) {
+  if (status_) status_ = Status(ErrorCode::io, std::string("sync: temporary database: ") + what + ": " + sqlite3_errmsg(db_));
+}
+
+bool JoinStore::step(sqlite3_stmt* stmt, const char* what) {
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) fail(what);
+  return false;
+}
+
+void JoinStore::put_demographics(const oneroster::Demographics& d) {
+  bind(put_demographics_, 1, d.sourced_id);
+  bind(put_demographics_, 2, d.birth_date);
+  bind(put_demographics_, 3, d.sex);
+  bind(put_demographics_, 4, d.date_last_modified);
+  step(put_demographics_, "storing demographics");
+  sqlite3_reset(put_demographics_);
+}
+
+std::optional<oneroster::Demographics> JoinStore::demographics(const std::string& user) {
+  bind(get_demographics_, 1, user);
+  std::optional<oneroster::Demographics> out;
+  if (step(get_demographics_, "reading demographics")) {
+    out.emplace();
+    out->sourced_id = user;
+    out->birth_date = text(get_demographics_, 0);
+    out->sex = text(get_demographics_, 1);
+    out->date_last_modified = text(get_demographics_, 2);
+  }
+  sqlite3_reset(get_demographics_);
+  return out;
+}
+
+void JoinStore::place(const std::string& user, const Placement& p) {
+  bind(place_, 1, user);
+  bind(place_, 2, p.class_id);
+  bind(place_, 3, p.version);
+  sqlite3_bind_int(place_, 4, p.homeroom ? 1 : 0);
+  step(place_, "storing a placement");
+  sqlite3_reset(place_);
+}
+
+std::optional<Placement> JoinStore::placement(const std::string& user) {
+  bind(get_placement_, 1, user);
+  std::optional<Placement> out;
+  if (step(get_placement_, "reading a placement"))
+    out = Placement{text(get_placement_, 0), text(get_placement_, 1), sqlite3_column_int(get_placement_, 2) != 0};
+  sqlite3_reset(get_placement_);
+  return out;
+}
+
+void JoinStore::clear_placements() {
+  if (sqlite3_exec(db_, "DELETE FROM placements", nullptr, nullptr, nullptr) != SQLITE_OK) fail("clearing placements");
+}
+
+void JoinStore::add_role(const std::string& user, const std::string& role, const std::string& org, bool primary) {
+  ++role_seq_;
+  bind(add_role_, 1, user);
+  sqlite3_bind_int64(add_role_, 2, primary ? -role_seq_ : role_seq_);
+  bind(add_role_, 3, role);
+  bind(add_role_, 4, org);
+  step(add_role_, "storing a role");
+  sqlite3_reset(add_role_);
+}
+
+std::vector<std::pair<std::string, std::string>> JoinStore::roles(const std::string& user) {
+  std::vector<std::pair<std::string, std::string>> out;
+  bind(get_roles_, 1, user);
+  while (step(get_roles_, "reading roles")) out.emplace_back(text(get_roles_, 0), text(get_roles_, 1));
+  sqlite3_reset(get_roles_);
+  return out;
+}
+
+void JoinStore::add_child(const std::string& guardian, const std::string& student) {
+  bind(add_child_, 1, guardian);
+  bind(add_child_, 2, student);
+  step(add_child_, "storing a link");
+  sqlite3_reset(add_child_);
+}
+
+std::vector<std::string> JoinStore::children(const std::string& guardian) {
+  std::vector<std::string> out;
+  bind(get_children_, 1, guardian);
+  while (step(get_children_, "reading links")) out.push_back(text(get_children_, 0));
+  sqlite3_reset(get_children_);
+  return out;
+}
+
+}  // namespace schakel::sis_oneroster

@@ -1,0 +1,71 @@
+#pragma once
+// What a sync pass joins onto the users (demographics, homeroom placements, 1.2 roles, the
+// guardians' children), kept in a private temporary SQLite database instead of maps in memory:
+// SQLite's page cache bounds the memory, so a pass over a bundle of any size stays flat, and the
+// file is deleted when the store closes. One transaction spans the pass (nothing to roll back:
+// the file is thrown away). A failed write is kept and reported by status().
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.hpp"
+#include "oneroster/model.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace schakel::sis_oneroster {
+
+struct Placement {
+  std::string class_id;
+  std::string version;
+  bool homeroom = false;
+};
+
+class JoinStore {
+ public:
+  static Result<std::unique_ptr<JoinStore>> open();
+  ~JoinStore();
+  JoinStore(const JoinStore&) = delete;
+  JoinStore& operator=(const JoinStore&) = delete;
+
+  // The first failure of any call so far (ok while none).
+  [[nodiscard]] const Status& status() const { return status_; }
+
+  void put_demographics(const oneroster::Demographics& d);  // the last row of a user wins
+  std::optional<oneroster::Demographics> demographics(const std::string& user);
+
+  // The homeroom class is the student's groep; a scheduled class only while there is none.
+  void place(const std::string& user, const Placement& p);
+  std::optional<Placement> placement(const std::string& user);
+  void clear_placements();
+
+  // A primary role goes before the others (the latest primary first), the rest in file order.
+  void add_role(const std::string& user, const std::string& role, const std::string& org, bool primary);
+  std::vector<std::pair<std::string, std::string>> roles(const std::string& user);  // (role, org)
+
+  void add_child(const std::string& guardian, const std::string& student);
+  std::vector<std::string> children(const std::string& guardian);  // sorted, no repeats
+
+ private:
+  JoinStore() = default;
+  Status prepare(sqlite3_stmt** stmt, const char* sql);
+  bool step(sqlite3_stmt* stmt, const char* what);  // true while a row is there
+  void fail(const char* what);
+
+  sqlite3* db_ = nullptr;
+  Status status_ = Status::ok();
+  long long role_seq_ = 0;
+  sqlite3_stmt* put_demographics_ = nullptr;
+  sqlite3_stmt* get_demographics_ = nullptr;
+  sqlite3_stmt* place_ = nullptr;
+  sqlite3_stmt* get_placement_ = nullptr;
+  sqlite3_stmt* add_role_ = nullptr;
+  sqlite3_stmt* get_roles_ = nullptr;
+  sqlite3_stmt* add_child_ = nullptr;
+  sqlite3_stmt* get_children_ = nullptr;
+};
+
+}  // namespace schakel::sis_oneroster

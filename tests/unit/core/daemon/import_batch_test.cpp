@@ -1,0 +1,98 @@
+// RecordImporter's batching (core/daemon/import_batch.cpp) against a real SQLite store: records
+// wait in a batch until it is full or flushed, a record of another stream stores the batch first,
+// and a record that cannot be stored is reported by the next flush while the rest are stored.
+#include <gtest/gtest.h>
+
+#include "audit/audit_writer.hpp"
+#include "daemon/pipeline.hpp"
+#include "temp_dir.hpp"
+
+namespace schakel::daemon {
+namespace {
+
+using nlohmann::json;
+
+json student(const std::string& key) {
+  return {{"source_key", key}, {"source_version", "2026-09-01T06:00:00.000000Z"}, {"source", "users.csv:2"}, {"active", true},
+          {"record", {{"id", "student-" + key}, {"school_id", "school-org-1"}, {"las_key", key},
+                      {"naam", {{"achternaam", "Çelik"}}}, {"birth_date", "2016-05-04"}, {"status", "active"}}}};
+}
+
+class ImportBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::open_sqlite({dir_.path() / "schakel.db", 5000, false});
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    store_ = std::move(*s);
+    auto a = audit::AuditWriter::open({dir_.path() / "keys", dir_.path() / "audit.checkpoints", 1000, std::chrono::seconds{300}, &clock_});
+    ASSERT_TRUE(a.is_ok()) << a.status().message();
+    audit_ = std::move(*a);
+    importer_ = std::make_unique<RecordImporter>(*store_, *audit_, consent_, clock_);
+    importer_->set_batch_size(3);
+  }
+  std::optional<store::Entity> stored(const std::string& connector, const std::string& key) {
+    auto tx = store_->begin(false);
+    auto r = (*tx)->get_by_source(store::Kind::student, connector, key);
+    return r ? *r : std::nullopt;
+  }
+
+  test::TempDir dir_;
+  ManualClock clock_{TimePoint{std::chrono::seconds{1'790'000'000}}};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<audit::AuditWriter> audit_;
+  ConsentService consent_;
+  std::unique_ptr<RecordImporter> importer_;
+};
+
+TEST_F(ImportBatchTest, RecordsWaitForAFullBatchOrAFlush) {
+  ASSERT_TRUE(importer_->import("sis", "students", student("s1")).is_ok());
+  ASSERT_TRUE(importer_->import("sis", "students", student("s2")).is_ok());
+  EXPECT_FALSE(stored("sis", "s1")) << "a batch of 3 is written when full";
+  ASSERT_TRUE(importer_->import("sis", "students", student("s3")).is_ok());
+  EXPECT_TRUE(stored("sis", "s1") && stored("sis", "s3"));
+  ASSERT_TRUE(importer_->import("sis", "students", student("s4")).is_ok());
+  EXPECT_FALSE(stored("sis", "s4"));
+  ASSERT_TRUE(importer_->flush("sis").is_ok());
+  auto s4 = stored("sis", "s4");
+  ASSERT_TRUE(s4);
+  EXPECT_EQ(s4->doc["naam"]["achternaam"], "Çelik");
+  EXPECT_EQ(s4->source_version, "2026-09-01T06:00:00.000000Z");
+  EXPECT_TRUE(importer_->flush("sis").is_ok()) << "nothing left to store";
+}
+
+TEST_F(ImportBatchTest, ARecordOfAnotherStreamStoresTheBatchFirst) {
+  ASSERT_TRUE(importer_->import("sis", "students", student("s1")).is_ok());
+  // A calendar reply is not batched; the student before it is stored by then, whatever the reply.
+  (void)importer_->import("sis", "calendar_reply", json{{"uid", "x"}, {"attendee", "a"}, {"partstat", "ACCEPTED"},
+                                                         {"observed_at", "2026-09-01T06:00:00Z"}});
+  EXPECT_TRUE(stored("sis", "s1"));
+}
+
+TEST_F(ImportBatchTest, ARecordThatCannotBeStoredIsReportedAndTheOthersAreStored) {
+  // Another connector holds the hub id student-s2 already.
+  ASSERT_TRUE(store_->write([&](store::Transaction& tx) -> Status {
+    auto e = student("s2");
+    store::Entity other;
+    other.kind = store::Kind::student;
+    other.id = "student-s2";
+    other.connector = "other";
+    other.source_key = "elsewhere";
+    other.source_version = "1";
+    other.doc = e["record"];
+    return tx.upsert(other).status();
+  }).is_ok());
+  ASSERT_TRUE(importer_->import("sis", "students", student("s1")).is_ok());
+  ASSERT_TRUE(importer_->import("sis", "students", student("s2")).is_ok());
+  // s3 fills the batch; its write meets s2's failure, which this import reports too.
+  (void)importer_->import("sis", "students", student("s3"));
+  const Status st = importer_->flush("sis");
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("s2"), std::string::npos) << st.message();
+  EXPECT_TRUE(stored("sis", "s1"));
+  EXPECT_TRUE(stored("sis", "s3"));
+  EXPECT_FALSE(stored("sis", "s2"));
+  EXPECT_TRUE(importer_->flush("sis").is_ok()) << "a failure is reported once";
+}
+
+}  // namespace
+}  // namespace schakel::daemon
