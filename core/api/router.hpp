@@ -76,6 +76,8 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Each route's pattern split once at add(), so matching a request splits only its path.
+  std::vector<std::vector<std::string>> patterns_;
 };
 
 bool is_valid_id(const std::string& id);
