@@ -39,7 +39,7 @@ void register_system_endpoints(ApiService& service) {
                        r.body = ok ? ok_body : bad_body;
                        return r;
                      },
-                     "liveness and store health"});
+                     "liveness and store health", /*quick=*/true});
   service.add_route({"GET", "/v1/metrics", {Role::operator_, Role::admin}, SchoolScope::none,
                      [&service](RequestContext&) {
                        ApiResponse r;

@@ -14,7 +14,7 @@
 // certificate. Reported: requests/s and p99 for each, and schakeld's share of nginx's rate.
 // Targets: ≥ 0.8 of nginx for health, ≥ 0.5 for the authenticated read, p99 < 20 ms for the search.
 //
-// Usage: api_wrk_bench [ENTRIES=1000000] [SECONDS=4] [PAGE=100]
+// Usage: api_wrk_bench [ENTRIES=1000000] [SECONDS=4] [PAGE=20]   (env API_WRK_ONLY=part-of-target)
 #include <sys/stat.h>
 
 #include <chrono>
@@ -191,7 +191,7 @@ int fail(const std::string& what) {
 int main(int argc, char** argv) {
   const int entries = argc > 1 ? std::atoi(argv[1]) : 1'000'000;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
-  const int page = argc > 3 ? std::atoi(argv[3]) : 100;
+  const int page = argc > 3 ? std::atoi(argv[3]) : 20;
   if (entries < page || page < 1 || page > 1000 || seconds < 1) return fail("usage: api_wrk_bench [ENTRIES] [SECONDS] [PAGE]");
   test::TempDir work;
   const auto data = work.path() / "data";
@@ -212,6 +212,8 @@ int main(int argc, char** argv) {
        "audit.json", {"Authorization: Bearer " + seeded->privacy_token}}};
   bench::WrkOptions wrk;
   wrk.seconds = seconds;
+  // API_WRK_ONLY=audit (a part of the target) runs only the matching lines, e.g. for perf.
+  const char* only = std::getenv("API_WRK_ONLY");
 
   std::vector<Row> rows;
   std::unique_ptr<bench::Nginx> nginx;
@@ -238,6 +240,7 @@ int main(int argc, char** argv) {
     const std::string nginx_base = std::string(tls ? "https" : "http") + "://127.0.0.1:" +
                                    std::to_string(tls ? nginx->tls_port() : nginx->plain_port());
     for (const auto& e : endpoints) {
+      if (only && e.target.find(only) == std::string::npos) continue;
       Row row{tls ? "tls" : "plain", e.name, {}, {}};
       wrk.headers = e.headers;
       row.hub = bench::run_wrk(daemon.url + e.target, wrk);
