@@ -7,8 +7,11 @@
 // api.allow_plain_http_on_loopback) and over TLS (a second start of the daemon on the same data):
 //   GET /v1/health                    public
 //   GET /v1/connectors                bearer token (operator)
-//   GET /v1/audit?student=…           bearer token (privacy officer); each search is itself
-//                                     appended to the audit log through group commit
+//   GET /v1/audit?student=…&limit=PAGE  bearer token (privacy officer); each search is itself
+//                                     appended to the audit log through group commit. The student
+//                                     has PAGE (default 20) seeded entries spread over the log, so
+//                                     every search answers the same bytes although each one adds
+//                                     an audit.read entry about the student after them.
 // and nginx-light (one process, started here on free loopback ports with its own config, pid and
 // logs) serving each response's exact bytes as a static file, plain and over TLS with the same
 // certificate. Reported: requests/s and p99 for each, and schakeld's share of nginx's rate.
