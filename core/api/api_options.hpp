@@ -30,7 +30,10 @@ struct ApiOptions {
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS handshake
   int max_connections_per_client = 32;  // per client IP address
-  int handler_threads = 2;              // blocking work (SQLite) runs off the I/O threads
+  // Blocking work (SQLite) runs off the I/O threads. A read of personal data waits for its audit
+  // entry's group commit (an fsync); the requests waiting on one commit each hold a thread, so the
+  // pool is as large as the concurrency that should share a commit.
+  int handler_threads = 64;
 };
 
 bool is_loopback_host(const std::string& host);

@@ -90,6 +90,15 @@ ApiResponse ApiService::handle(const ApiRequest& request) {
   return response;
 }
 
+bool ApiService::runs_inline(const ApiRequest& request) const {
+  const RouteMatch match = router_.match(request.method, request.target.substr(0, request.target.find('?')));
+  if (!match.route) return false;
+  const Route& r = *match.route;
+  // A token-protected GET that touches no school shows operational state: it is not audited and
+  // writes nothing, so it never waits for a commit.
+  return r.quick || (r.method == "GET" && !r.roles.empty() && r.scope == SchoolScope::none);
+}
+
 ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& path, std::string& route_label) {
   RouteMatch match = router_.match(request.method, path);
   if (match.route) route_label = match.route->pattern;

@@ -41,6 +41,9 @@ class ApiService {
   [[nodiscard]] const std::vector<Route>& routes() const { return router_.routes(); }
 
   ApiResponse handle(const ApiRequest& request);
+  // Whether the request's route may run on the connection's own thread rather than the blocking
+  // pool (see Route::quick): the hop between threads costs more than such a handler.
+  [[nodiscard]] bool runs_inline(const ApiRequest& request) const;
 
   // Until a hook is set, reads are recorded nowhere but still served (tests, early wiring).
   void set_read_audit_hook(ReadAuditHook hook) { read_audit_ = std::move(hook); }

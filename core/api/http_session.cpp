@@ -58,7 +58,7 @@ ApiRequest to_api_request(http::request<http::string_body>&& msg, const std::str
 }
 
 template <class Stream>
-asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, const ApiResponse& resp, unsigned version,
+asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, ApiResponse& resp, unsigned version,
                                      bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
   res.set(http::field::server, "schakel");
@@ -68,7 +68,7 @@ asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, const 
   if (!resp.content_type.empty()) res.set(http::field::content_type, resp.content_type);
   for (const auto& [name, value] : resp.headers) res.set(name, value);
   res.keep_alive(keep_alive);
-  res.body() = resp.body;
+  res.body() = std::move(resp.body);  // a page of audit entries is tens of kilobytes
   res.prepare_payload();
   beast::get_lowest_layer(stream).expires_after(s.options.write_timeout);
   auto [ec, n] = co_await http::async_write(stream, res, k_tuple);
@@ -133,10 +133,15 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
     const unsigned version = msg.version();
     const bool keep_alive = msg.keep_alive();
     ApiRequest request = to_api_request(std::move(msg), ip);
-    ApiResponse response = co_await asio::co_spawn(
-        s.pool.get_executor(),
-        [&s, &request]() -> asio::awaitable<ApiResponse> { co_return s.service.handle(request); },
-        asio::use_awaitable);
+    ApiResponse response;
+    if (s.service.runs_inline(request)) {
+      response = s.service.handle(request);
+    } else {
+      response = co_await asio::co_spawn(
+          s.pool.get_executor(),
+          [&s, &request]() -> asio::awaitable<ApiResponse> { co_return s.service.handle(request); },
+          asio::use_awaitable);
+    }
     if (!co_await write_response(s, stream, response, version, keep_alive && !s.stopping)) co_return;
     if (!keep_alive || s.stopping) co_return;
   }

@@ -84,6 +84,7 @@ void Router::add(Route route) {
   }
   if (!route.handler) throw std::logic_error("route " + route.method + " " + route.pattern + " has no handler");
   routes_.push_back(std::move(route));
+  patterns_.push_back(std::move(segs));
 }
 
 RouteMatch Router::match(const std::string& method, const std::string& path) const {
@@ -93,25 +94,23 @@ RouteMatch Router::match(const std::string& method, const std::string& path) con
     out.bad_param = problem;
     return out;
   }
-  for (const auto& route : routes_) {
-    std::vector<std::string> pattern;
-    (void)split_path(route.pattern, pattern);
+  for (std::size_t r = 0; r < routes_.size(); ++r) {
+    const Route& route = routes_[r];
+    const std::vector<std::string>& pattern = patterns_[r];
     if (pattern.size() != segs.size()) continue;
+    bool fits = true;
+    for (std::size_t i = 0; i < segs.size() && fits; ++i) fits = is_param(pattern[i]) || pattern[i] == segs[i];
+    if (!fits) continue;
     std::map<std::string, std::string> params;
     std::optional<Problem> bad;
-    bool fits = true;
-    for (std::size_t i = 0; i < segs.size() && fits; ++i) {
-      if (is_param(pattern[i])) {
-        const std::string name = pattern[i].substr(1, pattern[i].size() - 2);
-        if (!is_valid_id(segs[i]) && !bad) {
-          bad = Problem{"/path/" + name, "must be an id of 1 to 128 characters from A-Z a-z 0-9 . _ -"};
-        }
-        params[name] = segs[i];
-      } else {
-        fits = pattern[i] == segs[i];
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+      if (!is_param(pattern[i])) continue;
+      const std::string name = pattern[i].substr(1, pattern[i].size() - 2);
+      if (!is_valid_id(segs[i]) && !bad) {
+        bad = Problem{"/path/" + name, "must be an id of 1 to 128 characters from A-Z a-z 0-9 . _ -"};
       }
+      params[name] = segs[i];
     }
-    if (!fits) continue;
     if (route.method != method) {
       out.allowed_methods.push_back(route.method);
       continue;

@@ -57,6 +57,11 @@ struct Route {
   SchoolScope scope = SchoolScope::none;
   Handler handler;
   std::string summary;  // one line, for logs and the OpenAPI agreement test
+  // The handler never waits: no store write, no plugin call, no audit entry; at most a short
+  // store read. It then runs on the connection's thread instead of the blocking pool. GET routes
+  // with roles and SchoolScope::none are treated as quick (ApiService::runs_inline), so such a
+  // route must not write either; a route that does belongs to a school or is not a GET.
+  bool quick = false;
 };
 
 // The outcome of matching a path.
@@ -76,6 +81,8 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Each route's pattern split once at add(), so matching a request splits only its path.
+  std::vector<std::vector<std::string>> patterns_;
 };
 
 bool is_valid_id(const std::string& id);

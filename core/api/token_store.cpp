@@ -32,7 +32,41 @@ Result<IssuedToken> TokenStore::create(const NewToken& request) {
 
 Status TokenStore::revoke(const std::string& id) {
   const TimePoint now = clock_.now();
-  return store_.write([&](store::Transaction& tx) { return tx.revoke_api_token(id, now); });
+  const Status st = store_.write([&](store::Transaction& tx) { return tx.revoke_api_token(id, now); });
+  forget(id);  // also after a failure: the next request reads the store
+  return st;
+}
+
+void TokenStore::forget(const std::string& id) {
+  std::lock_guard lock(cache_mu_);
+  ++revocations_;
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.row.id == id; });
+}
+
+Result<std::optional<store::ApiTokenRow>> TokenStore::lookup(const std::string& hash) {
+  const auto now = std::chrono::steady_clock::now();
+  std::uint64_t revocations = 0;
+  {
+    std::lock_guard lock(cache_mu_);
+    revocations = revocations_;
+    if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.loaded < k_cache_ttl) {
+      return std::optional<store::ApiTokenRow>(it->second.row);
+    }
+  }
+  auto tx = store_.begin(false);
+  if (!tx) return tx.status();
+  auto row = (*tx)->api_token_by_hash(hash);
+  if (!row) return row.status();
+  tx->reset();
+  std::lock_guard lock(cache_mu_);
+  if (!*row || revocations != revocations_) {
+    cache_.erase(hash);
+    return row;
+  }
+  // Unknown secrets are never cached, so guessing cannot grow this; the bound is for many tokens.
+  if (cache_.size() >= 4096) cache_.clear();
+  cache_[hash] = Cached{**row, now};
+  return row;
 }
 
 Result<std::optional<store::ApiTokenRow>> TokenStore::find(const std::string& id) {
@@ -44,9 +78,7 @@ Result<std::optional<store::ApiTokenRow>> TokenStore::find(const std::string& id
 Result<Principal> TokenStore::authenticate(std::string_view secret) {
   if (!looks_like_token_secret(secret)) return Status(ErrorCode::denied, "the bearer token is malformed");
   const std::string hash = sha256_hex(secret);
-  auto tx = store_.begin(false);
-  if (!tx) return tx.status();
-  auto row = (*tx)->api_token_by_hash(hash);
+  auto row = lookup(hash);
   if (!row) return row.status();
   // The lookup is by hash; comparing again in constant time keeps a timing side channel out even
   // if a future store compares differently.

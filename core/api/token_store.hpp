@@ -1,8 +1,12 @@
 #pragma once
 // Creates, revokes and checks admin API bearer tokens. The secret is returned once, at creation;
 // the store keeps only its SHA-256.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api/roles.hpp"
@@ -36,12 +40,27 @@ class TokenStore {
   Result<std::optional<store::ApiTokenRow>> find(const std::string& id);
 
   // The principal of a presented secret; denied (with a reason that never repeats the secret)
-  // when it is malformed, unknown, revoked or expired.
+  // when it is malformed, unknown, revoked or expired. A known token's row is kept in memory for
+  // at most k_cache_ttl, so a busy client does not cost a store read per request: a revocation
+  // through this TokenStore applies at once, one written by another process (the offline CLI)
+  // within k_cache_ttl. Expiry is checked against the clock on every request.
   Result<Principal> authenticate(std::string_view secret);
 
+  static constexpr std::chrono::milliseconds k_cache_ttl{1000};
+
  private:
+  struct Cached {
+    store::ApiTokenRow row;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  Result<std::optional<store::ApiTokenRow>> lookup(const std::string& hash);
+  void forget(const std::string& id);
+
   store::Store& store_;
   const Clock& clock_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;  // by token_sha256; only tokens the store knows
+  std::uint64_t revocations_ = 0;  // a row read before a revocation is not cached after it
 };
 
 }  // namespace schakel::api

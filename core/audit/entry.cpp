@@ -44,27 +44,32 @@ void append_utc_micros(std::string& out, TimePoint t) {
 }
 
 nlohmann::json entry_fields(const store::AuditRow& row) {
+  // Built field by field: a braced list would copy every value once more, and an audit search
+  // answers with a page of these.
   std::string time;
   append_utc_micros(time, row.time);
-  return {{"seq", row.seq},
-          {"time", time},
-          {"tenant", row.tenant},
-          {"action", row.action},
-          {"outcome", row.outcome},
-          {"actor", row.actor},
-          {"actor_role", row.actor_role},
-          {"on_behalf_of", row.on_behalf_of},
-          {"subject", row.subject},
-          {"recipient", row.recipient},
-          {"purpose", row.purpose},
-          {"processing_activity", row.processing_activity},
-          {"categories", row.categories},
-          {"consent_ids", row.consent_ids},
-          {"payload_sha256", row.payload_sha256},
-          {"trace_id", row.trace_id},
-          {"reason", row.reason},
-          {"prev_hash", row.prev_hash},
-          {"v", kEntryFormat}};
+  nlohmann::json j(nlohmann::json::value_t::object);
+  auto& o = j.get_ref<nlohmann::json::object_t&>();
+  o.emplace("seq", row.seq);
+  o.emplace("time", std::move(time));
+  o.emplace("tenant", row.tenant);
+  o.emplace("action", row.action);
+  o.emplace("outcome", row.outcome);
+  o.emplace("actor", row.actor);
+  o.emplace("actor_role", row.actor_role);
+  o.emplace("on_behalf_of", row.on_behalf_of);
+  o.emplace("subject", row.subject);
+  o.emplace("recipient", row.recipient);
+  o.emplace("purpose", row.purpose);
+  o.emplace("processing_activity", row.processing_activity);
+  o.emplace("categories", row.categories);
+  o.emplace("consent_ids", row.consent_ids);
+  o.emplace("payload_sha256", row.payload_sha256);
+  o.emplace("trace_id", row.trace_id);
+  o.emplace("reason", row.reason);
+  o.emplace("prev_hash", row.prev_hash);
+  o.emplace("v", kEntryFormat);
+  return j;
 }
 
 nlohmann::json entry_json(const store::AuditRow& row) {

@@ -10,8 +10,9 @@ namespace schakel::store {
 namespace sqlite {
 namespace {
 
-// Idle readers kept open; more are opened on demand and closed when returned.
-constexpr std::size_t k_max_idle_readers = 8;
+// Idle readers kept open; more are opened on demand and closed when returned. As many as the API
+// runs handlers at once (api::ApiOptions::handler_threads), so a busy API does not reopen files.
+constexpr std::size_t k_max_idle_readers = 64;
 
 constexpr std::array<const char*, 8> k_entity_tables = {
     "schools", "students", "guardians", "staff", "cases", "consents", "referrals", "meetings"};
