@@ -272,7 +272,8 @@ TEST_F(CalendarE2e, EveryCalendarShowsWhatConsentAllowsThroughMoveDeclineAndCanc
   ASSERT_EQ(audit.status, 200) << audit.body;
   std::map<std::string, int> delivered;
   int feed_fetches = 0;
-  for (const auto& entry : audit.json()["entries"]) {
+  const json entries = audit.json()["entries"];
+  for (const auto& entry : entries) {
     const std::string actor = entry.value("actor", "");
     if (entry.value("action", "") == "deliver" && entry.value("outcome", "") == "delivered") {
       ++delivered[actor];
