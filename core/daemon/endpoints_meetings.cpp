@@ -1,6 +1,6 @@
 // Meetings (staff, own schools): plan one (fires meeting.planned), read one (audited for each
 // student on its agenda), change or cancel one by PUT of the whole meeting (fires meeting.changed
-// or meeting.cancelled; SEQUENCE raised so calendars take the change).
+// or meeting.cancelled; SEQUENCE raised so calendars take the change; the recipients' replies kept).
 #include <set>
 
 #include "daemon/endpoints_common.hpp"
@@ -124,6 +124,10 @@ ApiResponse change(api::ApiService& service, Runtime& rt, RequestContext& ctx) {
       return unprocessable(std::string("/") + fixed, "cannot change", std::string(fixed) + " of a meeting is fixed");
     }
   }
+  // The replies belong to the recipients (their PARTSTAT, read back from their calendars): a PUT
+  // by the owner keeps them whatever its body says, as the server keeps SEQUENCE.
+  doc.erase("replies");
+  if (old.contains("replies")) doc["replies"] = old["replies"];
   if (!doc.contains("status")) doc["status"] = old["status"];
   doc["sequence"] = old.value("sequence", 0) + 1;
   if (old.contains("version")) doc["version"] = old["version"];
@@ -150,6 +154,9 @@ ApiResponse change(api::ApiService& service, Runtime& rt, RequestContext& ctx) {
     if (!current) return current.status();
     if (!*current || (*current)->doc.value("version", 0) != old.value("version", 0))
       return Status(ErrorCode::conflict, "meeting " + e.id + " changed meanwhile; read it again");
+    // A reply read back since the meeting was loaded does not raise the version: take the latest.
+    updated.doc.erase("replies");
+    if ((*current)->doc.contains("replies")) updated.doc["replies"] = (*current)->doc["replies"];
     return tx.put(updated);
   });
   if (!st) return status_failure(st);

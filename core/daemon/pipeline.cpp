@@ -264,12 +264,16 @@ Status RecordImporter::import_entity(const std::string& connector, const std::st
   return index_entity(e);
 }
 
-Status RecordImporter::import_meeting(const std::string& connector, const json& doc) {
+Status RecordImporter::import_meeting(const std::string& connector, const json& record) {
+  json doc = record;
   const std::string id = doc.value("id", "");
-  const json owner = doc.value("owner", json::object());
-  // Only a meeting's owner changes its time and agenda (issue 9): an imported meeting names its feed.
-  if (owner.value("kind", "") != "connector" || owner.value("connector_id", "") != connector)
-    return error(ErrorCode::invalid, "meeting " + id + ": /owner must be {kind: connector, connector_id: " + connector + "}");
+  json& owner = doc["owner"];
+  // Only a meeting's owner changes its time and agenda (issue 9): an imported meeting is owned by
+  // the connector that emitted it, which the importer knows (the feed need not be told its id).
+  if (owner.is_object() && owner.value("kind", "") == "connector" && !owner.contains("connector_id"))
+    owner["connector_id"] = connector;
+  if (!owner.is_object() || owner.value("kind", "") != "connector" || owner.value("connector_id", "") != connector)
+    return error(ErrorCode::invalid, "meeting " + id + ": /owner must be {kind: connector} of connector " + connector);
   std::string trigger;
   const Status st = store_.write([&](store::Transaction& tx) -> Status {
     auto existing = tx.get(store::Kind::meeting, id);
@@ -296,7 +300,8 @@ Status RecordImporter::import_meeting(const std::string& connector, const json& 
     auto outcome = tx.upsert(e);
     if (!outcome) return outcome.status();
     if (*outcome == store::UpsertOutcome::inserted) {
-      trigger = "meeting.planned";
+      // A meeting first seen cancelled reached no calendar: there is nothing to tell anyone.
+      if (doc.value("status", "") != "cancelled") trigger = "meeting.planned";
     } else if (*outcome == store::UpsertOutcome::updated) {
       trigger = doc.value("status", "") == "cancelled" ? "meeting.cancelled" : "meeting.changed";
     }

@@ -88,6 +88,15 @@ const ical::Attendee* find_attendee(const ical::Event& e, const std::string& ema
   return nullptr;
 }
 
+ical::Event with_recipient(ical::Event e, const std::string& recipient_email) {
+  if (!recipient_email.empty() && find_attendee(e, recipient_email) == nullptr) {
+    ical::Attendee a;
+    a.email = recipient_email;
+    e.attendees.push_back(std::move(a));
+  }
+  return e;
+}
+
 ical::Event resolve(const ical::Event& ours, const ical::Event& theirs, const std::string& recipient_email) {
   ical::Event out = ours;
   take_recipient_partstat(out, theirs, recipient_email);

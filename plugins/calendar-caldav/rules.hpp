@@ -32,6 +32,10 @@ bool owned_fields_differ(const ical::Event& a, const ical::Event& b);
 // The attendee with this address (case-insensitive), if any.
 const ical::Attendee* find_attendee(const ical::Event& e, const std::string& email);
 
+// The event with the recipient among its attendees (PARTSTAT NEEDS-ACTION when the document did
+// not name them): the one answer their calendar owns needs an ATTENDEE line to be given in.
+ical::Event with_recipient(ical::Event e, const std::string& recipient_email);
+
 // The version to write over `theirs` (what the server holds now) given `ours`: our time and
 // agenda, the recipient's PARTSTAT from theirs, and a SEQUENCE above theirs when our owned
 // fields replace different ones (RFC 5546: a change attendees must see raises SEQUENCE).

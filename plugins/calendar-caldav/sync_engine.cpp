@@ -135,6 +135,7 @@ Status SyncEngine::put_version(const std::string& uid, EventState& s, const ical
 Result<json> SyncEngine::write(const json& event_json) {
   auto event = ical::event_from_json(event_json, "document/event");
   if (!event) return event.status();
+  *event = with_recipient(std::move(*event), settings_.recipient_email);
   auto col = collection();
   if (!col) return col.status();
   auto loaded = load(event->uid);

@@ -5,11 +5,11 @@
 namespace schakel::calendar_ics {
 
 ChangePlan plan_changes(const nlohmann::ordered_json& known, const std::vector<nlohmann::ordered_json>& current,
-                        TimePoint now) {
+                        TimePoint now, bool offer_all) {
   ChangePlan plan;
   for (const auto& record : current) {
     const std::string id = record.at("id").get<std::string>();
-    if (!known.contains(id) || known[id] != record) plan.emit.push_back(record);
+    if (offer_all || !known.contains(id) || known[id] != record) plan.emit.push_back(record);
     plan.known[id] = record;
   }
   for (const auto& [id, record] : known.items()) {

@@ -18,7 +18,15 @@ struct ChangePlan {
 // `known`: the state as stored (an object, id -> record). A meeting that left the feed is
 // cancelled (SEQUENCE + 1) when it had not started at `now`; one in the past is forgotten, since
 // publishers such as Outlook drop past events from a published calendar.
+// `offer_all`: emit every current meeting, changed or not (once, when `known` cannot be trusted to
+// say what the host stored; see k_known_format).
 ChangePlan plan_changes(const nlohmann::ordered_json& known, const std::vector<nlohmann::ordered_json>& current,
-                        TimePoint now);
+                        TimePoint now, bool offer_all = false);
+
+// The version of the "known" state. Before the host imported the stream "meetings" (it took the
+// records and stored nothing), "known" listed meetings the store never got; a state without this
+// version is therefore not trusted once: the feed is fetched without validators and every meeting
+// offered again (the importer keeps an unchanged one as it is).
+inline constexpr const char* k_known_format = "2";
 
 }  // namespace schakel::calendar_ics

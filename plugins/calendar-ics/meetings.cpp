@@ -48,7 +48,7 @@ std::string default_title(const std::string& kind) {
 
 ImportRules import_rules_from(const nlohmann::json& s) {
   ImportRules r;
-  r.connector_id = s.at("connector_id").get<std::string>();
+  r.connector_id = s.value("connector_id", "");
   r.school_id = s.at("school_id").get<std::string>();
   r.keep_summary = s.value("keep_summary", false);
   const auto& match = s.at("match");
@@ -95,13 +95,20 @@ std::string amsterdam_time(TimePoint t) {
   return buf;
 }
 
-std::string meeting_id(const std::string& connector_id, const std::string& uid, const std::string& recurrence_id) {
-  return "ics." + sha256_hex(connector_id + "\n" + uid + "\n" + recurrence_id).substr(0, 32);
+std::string meeting_id(const std::string& scope, const std::string& uid, const std::string& recurrence_id) {
+  return "ics." + sha256_hex(scope + "\n" + uid + "\n" + recurrence_id).substr(0, 32);
+}
+
+std::string id_scope(const ImportRules& rules) {
+  // A configured connector_id keeps the ids it always gave; without it the school scopes them (two
+  // feeds of one school holding the same event are one meeting, and the importer lets only the
+  // first feed own it).
+  return rules.connector_id.empty() ? "school " + rules.school_id : rules.connector_id;
 }
 
 nlohmann::ordered_json meeting_of(const Occurrence& o, const MatchRule& rule, const ImportRules& rules) {
   nlohmann::ordered_json m;
-  m["id"] = meeting_id(rules.connector_id, o.uid, o.recurrence_id);
+  m["id"] = meeting_id(id_scope(rules), o.uid, o.recurrence_id);
   m["school_id"] = rules.school_id;
   m["kind"] = rule.kind;
   const std::string title = rules.keep_summary && !o.facts.summary.empty() ? o.facts.summary : rule.title;
@@ -111,12 +118,15 @@ nlohmann::ordered_json meeting_of(const Occurrence& o, const MatchRule& rule, co
   m["end"] = amsterdam_time(o.end);
   m["time_zone"] = "Europe/Amsterdam";
   if (!o.location.empty()) m["location"] = clip_utf8(o.location, 500);
-  m["owner"] = {{"kind", "connector"}, {"connector_id", rules.connector_id}};
+  // The importer names the connector that emitted the record as the owner.
+  m["owner"] = {{"kind", "connector"}};
+  if (!rules.connector_id.empty()) m["owner"]["connector_id"] = rules.connector_id;
   // The instance's own UID for calendars: UID alone for a single event, UID and instance otherwise;
   // hashed when the feed's UID would not fit the schema (whitespace, length).
   std::string uid = o.recurrence_id.empty() ? o.uid : o.uid + "-" + o.recurrence_id;
   if (uid.size() > 255 || std::any_of(uid.begin(), uid.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
-    uid = "ics-" + sha256_hex(o.uid + "\n" + o.recurrence_id) + "@" + rules.connector_id;
+    uid = "ics-" + sha256_hex(o.uid + "\n" + o.recurrence_id) + "@" +
+          (rules.connector_id.empty() ? rules.school_id : rules.connector_id);
   m["ical_uid"] = uid;
   m["sequence"] = o.sequence;
   m["status"] = o.cancelled ? "cancelled" : "planned";

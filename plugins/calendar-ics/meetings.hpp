@@ -22,7 +22,7 @@ struct MatchRule {
 };
 
 struct ImportRules {
-  std::string connector_id;
+  std::string connector_id;  // optional (older configurations): then it scopes the ids and names the owner
   std::string school_id;
   std::vector<MatchRule> rules;
   bool keep_summary = false;  // use SUMMARY as the title (only for feeds that never name a child)
@@ -41,6 +41,8 @@ std::string amsterdam_time(TimePoint t);
 // The meeting record for one occurrence; stable id and ical_uid from UID + RECURRENCE-ID.
 nlohmann::ordered_json meeting_of(const Occurrence& o, const MatchRule& rule, const ImportRules& rules);
 
-std::string meeting_id(const std::string& connector_id, const std::string& uid, const std::string& recurrence_id);
+std::string meeting_id(const std::string& scope, const std::string& uid, const std::string& recurrence_id);
+// What the ids are unique within: the configured connector_id, else the school.
+std::string id_scope(const ImportRules& rules);
 
 }  // namespace schakel::calendar_ics

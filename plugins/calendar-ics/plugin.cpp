@@ -61,7 +61,8 @@ class IcsFeed final : public plugin::Plugin {
     path_and_query_ = url->has_query() ? path_ + "?" + std::string(url->encoded_query()) : path_;
     // The URL's path and query may hold the publisher's secret (a private Google address): errors
     // and logs name the feed by connector and host only.
-    name_ = "feed " + rules_.connector_id + " (" + host_name + ")";
+    name_ = rules_.connector_id.empty() ? "feed of school " + rules_.school_id + " (" + host_name + ")"
+                                        : "feed " + rules_.connector_id + " (" + host_name + ")";
     http::ClientOptions o;
     if (url->scheme() == "http") {
       if (!loopback) throw std::invalid_argument("settings/url: must be https (plain http only on a loopback address)");
@@ -101,7 +102,9 @@ class IcsFeed final : public plugin::Plugin {
   }
 
   Outcome poll() override {
-    auto body = fetch(true);
+    // A state from before k_known_format is not trusted: fetch unconditionally and offer everything.
+    const bool trusted = host_.state("known_format").value_or("") == k_known_format;
+    auto body = fetch(trusted);
     if (!body.ok) return Outcome::retry(body.message);
     if (body.not_modified) {
       host_.debug(name_ + ": not modified");
@@ -112,7 +115,7 @@ class IcsFeed final : public plugin::Plugin {
     ojson known = ojson::object();
     if (auto k = host_.state("known")) known = ojson::parse(*k, nullptr, false);
     if (!known.is_object()) known = ojson::object();
-    ChangePlan plan = plan_changes(known, *records, clock_.now());
+    ChangePlan plan = plan_changes(known, *records, clock_.now(), !trusted);
     int refused = 0;
     for (const auto& record : plan.emit) {
       if (host_.emit(k_stream, record.dump(-1, ' ', false, ojson::error_handler_t::replace))) continue;
@@ -134,7 +137,8 @@ class IcsFeed final : public plugin::Plugin {
                             " meeting records were not stored");
     }
     // The validators last: a feed is only "seen" once all it held is stored.
-    if (!host_.put_state("etag", body.etag) || !host_.put_state("last_modified", body.last_modified))
+    if (!host_.put_state("etag", body.etag) || !host_.put_state("last_modified", body.last_modified) ||
+        !host_.put_state("known_format", k_known_format))
       return Outcome::retry(name_ + ": cannot store the plugin state");
     host_.info(name_ + ": " + std::to_string(records->size()) + " meetings in the school year, " +
                std::to_string(plan.emit.size()) + " new, changed or cancelled");
