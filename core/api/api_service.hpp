@@ -31,6 +31,9 @@ struct ReadAccess {
 };
 // Returns an error to refuse the read: data is not shown when its reading cannot be logged.
 using ReadAuditHook = std::function<Status(const ReadAccess&)>;
+// Told of each student recorded through the API, after the commit (the daemon's consent index
+// takes it in). An error is reported to the caller; the student stays recorded.
+using StudentRecordedHook = std::function<Status(const nlohmann::json& student_doc)>;
 
 class ApiService {
  public:
@@ -48,6 +51,10 @@ class ApiService {
   // Until a hook is set, reads are recorded nowhere but still served (tests, early wiring).
   void set_read_audit_hook(ReadAuditHook hook) { read_audit_ = std::move(hook); }
   Status audit_read(const RequestContext& ctx, ReadAccess access) const;
+  void set_student_recorded_hook(StudentRecordedHook hook) { student_recorded_ = std::move(hook); }
+  [[nodiscard]] Status student_recorded(const nlohmann::json& student_doc) const {
+    return student_recorded_ ? student_recorded_(student_doc) : Status();
+  }
 
   [[nodiscard]] store::Store& store() { return store_; }
   [[nodiscard]] const schema::SchemaSet& schemas() const { return schemas_; }
@@ -67,6 +74,7 @@ class ApiService {
   MetricsRegistry metrics_;
   Router router_;
   ReadAuditHook read_audit_;
+  StudentRecordedHook student_recorded_;
 };
 
 // Parses the request body as a JSON object; on failure returns the 400 response to send.

@@ -83,6 +83,12 @@ ApiResponse create_student(ApiService& service, RequestContext& ctx) {
   });
   if (exists) return error_response(409, "conflict", "student " + id + " already exists", {{"/id", "already exists"}});
   if (!st) return store_failure(st);
+  // Until the consent gate knows the student, every disclosure about it is denied as "unknown
+  // student"; a failure here says so rather than leave a misleading reason for later.
+  if (const Status indexed = service.student_recorded(doc); !indexed) {
+    return error_response(500, "index_failed",
+                          "student " + id + " is recorded, but the consent gate could not take it in: " + indexed.message());
+  }
   ApiResponse r = json_response(201, doc);
   r.headers.emplace_back("Location", "/v1/students/" + id);
   return r;

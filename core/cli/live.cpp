@@ -64,21 +64,37 @@ void print_refusal(const LiveCall& call, const ApiReply& reply, std::ostream& er
   }
 }
 
-std::string cell(const nlohmann::json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  return v.dump();
-}
-
 }  // namespace
 
 const char* live_exit_codes_help() {
-  return "Exit codes: 0 ok; 1 refused by the API (not allowed, not found, invalid), or an offline check or "
-         "verification failed; 2 usage or configuration; 3 transport or TLS (cannot connect, timeout, "
-         "certificate not trusted); 4 the API failed (server error).\n"
+  return "Exit codes:\n"
+         "  0  ok\n"
+         "  1  refused by the API: 401 no valid token (missing, expired or revoked), 403 not allowed for this\n"
+         "     role or school, 404 not found, 409 conflict, 422 invalid document (each problem with its JSON\n"
+         "     pointer); also a check or an audit verification that found a problem\n"
+         "  2  usage or configuration: bad options, no --url, no token, an unreadable --file\n"
+         "  3  transport or TLS: cannot connect, timeout, certificate not trusted (pass --ca-file)\n"
+         "  4  the API failed: a server error (5xx) or an answer that is not valid JSON\n"
          "Live commands reach the API at --url or $SCHAKEL_URL with the token in $SCHAKEL_TOKEN or --token-file; "
          "commands with an offline form (--config, --data-dir) run offline when given it, or when no URL is set.";
+}
+
+const char* live_commands_help() {
+  return "Live commands (through the API; the token's role and schools decide what is allowed):\n"
+         "  admin            token create|revoke; connectors check|pause|resume; config reload\n"
+         "  admin, operator  connectors list|status ID|run ID; outbox list|retry ID\n"
+         "  staff (IB)       students create --file F | show ID\n"
+         "                   guardians create --file F | show ID\n"
+         "                   cases create --file F | show ID | stage ID STAGE | agreement ID --file F\n"
+         "                   consents record --file F | withdraw ID --file F | list STUDENT\n"
+         "                   referrals queue --file F | show ID | supplement ID --file F\n"
+         "                   meetings plan --file F | show ID | change ID --file F\n"
+         "  privacy officer  audit search --student ID [--action A] [--from T] [--to T] [--limit N] [--after SEQ]\n"
+         "                   audit export [--format csv|jsonl] [--student ID] [--tenant T] [--action A] ...\n"
+         "                   audit verify; audit report --student ID; consents list STUDENT\n"
+         "A --file holds one JSON document as in schemas/<kind>.schema.json (- reads stdin). Output is a table or\n"
+         "key: value lines; --json prints the API's JSON instead. Tokens are never printed, except the new secret\n"
+         "of token create, alone on stdout.\n";
 }
 
 void add_live_options(CLI::App& app, LiveOptions& live) {
@@ -168,6 +184,33 @@ std::string query_string(const std::vector<std::pair<std::string, std::string>>&
   return q;
 }
 
+namespace {
+
+// Columns are measured in characters, not bytes (names such as Zoë), and a cell is one line.
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string one_line(std::string s, std::size_t max_chars) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (display_width(s) <= max_chars) return s;
+  std::size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && ++chars > max_chars - 3) break;
+  }
+  return s.substr(0, i) + "...";
+}
+
+// Every column but the last is cut at this many characters, so one long value (a reason, a
+// list of categories) does not push the rest off the screen; the last is shown whole.
+constexpr std::size_t k_max_cell = 40;
+
+}  // namespace
+
 void print_table(const nlohmann::json& rows, const std::vector<std::pair<std::string, std::string>>& columns,
                  std::ostream& out) {
   if (!rows.is_array() || rows.empty()) {
@@ -176,20 +219,21 @@ void print_table(const nlohmann::json& rows, const std::vector<std::pair<std::st
   }
   std::vector<std::vector<std::string>> cells;
   std::vector<std::size_t> width;
-  for (const auto& [header, key] : columns) width.push_back(header.size());
+  for (const auto& [header, key] : columns) width.push_back(display_width(header));
   for (const auto& row : rows) {
     std::vector<std::string> line;
     for (std::size_t i = 0; i < columns.size(); ++i) {
       const auto& key = columns[i].second;
-      line.push_back(row.is_object() && row.contains(key) ? cell(row[key]) : "-");
-      width[i] = std::max(width[i], line.back().size());
+      const std::string text = row.is_object() && row.contains(key) ? cell_text(row[key]) : "-";
+      line.push_back(one_line(text, i + 1 < columns.size() ? k_max_cell : std::string::npos));
+      width[i] = std::max(width[i], display_width(line.back()));
     }
     cells.push_back(std::move(line));
   }
   auto emit = [&](const std::vector<std::string>& line) {
     for (std::size_t i = 0; i < line.size(); ++i) {
       out << line[i];
-      if (i + 1 < line.size()) out << std::string(width[i] - line[i].size() + 2, ' ');
+      if (i + 1 < line.size()) out << std::string(width[i] - display_width(line[i]) + 2, ' ');
     }
     out << "\n";
   };
@@ -199,14 +243,51 @@ void print_table(const nlohmann::json& rows, const std::vector<std::pair<std::st
   for (const auto& line : cells) emit(line);
 }
 
+std::string cell_text(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_string(); })) {
+    if (v.empty()) return "-";
+    std::string joined;
+    for (const auto& e : v) joined += (joined.empty() ? "" : ", ") + e.get<std::string>();
+    return joined;
+  }
+  return v.dump();
+}
+
 void print_fields(const nlohmann::json& object, std::ostream& out) {
   if (!object.is_object()) {
-    out << cell(object) << "\n";
+    out << cell_text(object) << "\n";
     return;
   }
   std::size_t w = 0;
   for (const auto& [k, v] : object.items()) w = std::max(w, k.size());
-  for (const auto& [k, v] : object.items()) out << k << ":" << std::string(w - k.size() + 1, ' ') << cell(v) << "\n";
+  for (const auto& [k, v] : object.items()) out << k << ":" << std::string(w - k.size() + 1, ' ') << cell_text(v) << "\n";
+}
+
+namespace {
+
+void flatten(const nlohmann::json& v, const std::string& path, std::vector<std::pair<std::string, std::string>>& lines) {
+  const bool plain_list =
+      v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return !e.is_structured(); });
+  if (v.is_object() && !v.empty()) {
+    for (const auto& [k, child] : v.items()) flatten(child, path.empty() ? k : path + "." + k, lines);
+  } else if (v.is_array() && !v.empty() && !plain_list) {
+    for (std::size_t i = 0; i < v.size(); ++i) flatten(v[i], path + "[" + std::to_string(i) + "]", lines);
+  } else {
+    lines.emplace_back(path, cell_text(v));
+  }
+}
+
+}  // namespace
+
+void print_flat(const nlohmann::json& doc, std::ostream& out) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  flatten(doc, "", lines);
+  std::size_t w = 0;
+  for (const auto& [k, v] : lines) w = std::max(w, k.size());
+  for (const auto& [k, v] : lines) out << k << ":" << std::string(w - k.size() + 1, ' ') << v << "\n";
 }
 
 }  // namespace schakel::cli

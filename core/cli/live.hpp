@@ -26,6 +26,8 @@ inline constexpr int k_exit_server = 4;
 
 // The help text for the exit codes above, for the app's footer.
 const char* live_exit_codes_help();
+// The live commands with the role each needs, for the app's footer.
+const char* live_commands_help();
 
 // Adds --url, --token-file, --ca-file, --json and --timeout-ms to the app.
 void add_live_options(CLI::App& app, LiveOptions& live);
@@ -65,5 +67,10 @@ void print_table(const nlohmann::json& rows, const std::vector<std::pair<std::st
                  std::ostream& out);
 // "key: value" lines of an object, in its order.
 void print_fields(const nlohmann::json& object, std::ostream& out);
+// A document as "path: value" lines, nested objects and arrays flattened ("naam.roepnaam",
+// "agreements[0].what"), so a whole case or meeting reads top to bottom without JSON syntax.
+void print_flat(const nlohmann::json& doc, std::ostream& out);
+// One value as a table cell: "-" for null, yes/no, strings bare, lists of strings joined by ", ".
+std::string cell_text(const nlohmann::json& v);
 
 }  // namespace schakel::cli

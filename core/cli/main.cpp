@@ -1,6 +1,7 @@
 // schakel: the command-line tool. Offline commands work on a config file, a plugin file or a data
 // directory with no daemon; live commands talk to the daemon's API.
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/live.hpp"
@@ -10,7 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"schakel - command-line tool for the Schakel integration hub"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "schakel 0.1.0");
-  app.footer(schakel::cli::live_exit_codes_help());
+  app.footer(std::string(schakel::cli::live_commands_help()) + schakel::cli::live_exit_codes_help());
   schakel::cli::Globals globals;
   globals.schema_dir = schakel::schema::default_schema_dir().string();
   app.add_option("--schemas", globals.schema_dir, "directory of the JSON schemas")->capture_default_str();

@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 audit::Reader reader_of(const RequestContext& ctx, const std::string& tenant, const std::string& reason) {
-  return {actor_of(ctx), ctx.principal() ? api::role_name(ctx.principal()->role) : "", tenant, reason};
+  return {actor_of(ctx), role_of(ctx), tenant, reason};
 }
 
 // The filter from the query: student (with its school as the tenant) or tenant, and the rest.

@@ -91,12 +91,10 @@ ApiResponse change_stage(api::ApiService& service, Runtime& rt, RequestContext& 
 
   json routes = json::array();
   if (changed) {
-    routing::Event ev;
-    ev.type = "case.stage_reached";
-    ev.entity_id = e.id;
+    routing::Event ev = event_of(ctx, "case.stage_reached", e.id,
+                                 derived_trace_id("case.stage_reached\n" + e.id + "\n" +
+                                                  std::to_string(doc["version"].get<long long>())));
     ev.stage = doc["stage"].get<std::string>();
-    ev.trace_id = derived_trace_id("case.stage_reached\n" + e.id + "\n" + std::to_string(doc["version"].get<long long>()));
-    ev.actor = actor_of(ctx);
     auto fired = rt.router().fire(ev);
     if (!fired) {
       return api::error_response(500, "routing_failed",
@@ -128,6 +126,7 @@ ApiResponse add_agreement(api::ApiService& service, RequestContext& ctx) {
 void register_case_endpoints(api::ApiService& service, Runtime& rt) {
   using api::Role;
   using api::SchoolScope;
+  keep_consent_index_current(service, rt);
   register_guardian_routes(service, rt);
   service.add_route({"POST", "/v1/cases", {Role::staff}, SchoolScope::resource,
                      [&service](RequestContext& ctx) { return create_case(service, ctx); }, "record a case"});

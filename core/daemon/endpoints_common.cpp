@@ -142,6 +142,27 @@ std::string actor_of(const RequestContext& ctx) {
   return ctx.principal() ? ctx.principal()->token_id : std::string("anonymous");
 }
 
+std::string role_of(const RequestContext& ctx) {
+  return ctx.principal() ? api::role_name(ctx.principal()->role) : std::string();
+}
+
+routing::Event event_of(const RequestContext& ctx, const std::string& type, const std::string& entity_id,
+                        const std::string& trace_id) {
+  routing::Event ev;
+  ev.type = type;
+  ev.entity_id = entity_id;
+  ev.trace_id = trace_id;
+  ev.actor = actor_of(ctx);
+  ev.actor_role = role_of(ctx);
+  return ev;
+}
+
+void keep_consent_index_current(api::ApiService& service, Runtime& rt) {
+  service.set_student_recorded_hook([&rt](const json& student) {
+    return rt.consent().change([&](consent::ConsentIndex& i) { return i.apply_student(student); });
+  });
+}
+
 void bump_version(json& doc, TimePoint now) {
   const auto& v = doc.contains("version") ? doc["version"] : json();
   doc["version"] = v.is_number_integer() ? v.get<long long>() + 1 : 1;

@@ -59,6 +59,16 @@ Status ensure_indexed(Runtime& rt, const std::string& student_id);
 
 // The actor to name in audit entries and events: the token's id.
 std::string actor_of(const RequestContext& ctx);
+// The token's role ("staff", ...), named beside actor_of in audit entries; "" without a token.
+std::string role_of(const RequestContext& ctx);
+// An event caused by this request: actor and actor_role are the token's, so the gate's disclose
+// entries name who acted rather than the destination's connector.
+routing::Event event_of(const RequestContext& ctx, const std::string& type, const std::string& entity_id,
+                        const std::string& trace_id);
+
+// A student recorded through POST /v1/students (core/api) goes into the consent index once
+// committed, so the gate knows its age and guardians before any consent or case names it.
+void keep_consent_index_current(api::ApiService& service, Runtime& rt);
 // Raises the document's version and stamps updated_at.
 void bump_version(nlohmann::json& doc, TimePoint now);
 

@@ -30,7 +30,7 @@ std::optional<ApiResponse> load_student(api::ApiService& service, RequestContext
 // The audit entry of a consent change, filed under the student's school.
 consent::AuditAppend audit_append(Runtime& rt, const RequestContext& ctx, const std::string& tenant) {
   const std::string actor = actor_of(ctx);
-  const std::string role = ctx.principal() ? api::role_name(ctx.principal()->role) : "";
+  const std::string role = role_of(ctx);
   const std::string trace = ctx.trace_id();
   return [&rt, actor, role, tenant, trace](store::Transaction& tx, const consent::ConsentRecord& c,
                                            const std::string& action) -> Status {

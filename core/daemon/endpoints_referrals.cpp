@@ -21,12 +21,7 @@ std::string supplement_trace(const std::string& id, long long version) {
 
 Result<std::vector<routing::FireOutcome>> fire(Runtime& rt, const RequestContext& ctx, const std::string& type,
                                                const std::string& id, const std::string& trace) {
-  routing::Event ev;
-  ev.type = type;
-  ev.entity_id = id;
-  ev.trace_id = trace;
-  ev.actor = actor_of(ctx);
-  return rt.router().fire(ev);
+  return rt.router().fire(event_of(ctx, type, id, trace));
 }
 
 ApiResponse queue(api::ApiService& service, Runtime& rt, RequestContext& ctx) {

@@ -65,6 +65,7 @@ Result<FireOutcome> Router::fire_route(const RouteSpec& route, const Event& even
   e.outcome = outbox::gate_outcome_name(decision->outcome);
   e.tenant = p.tenant;
   e.actor = event.actor;
+  e.actor_role = event.actor_role;
   e.on_behalf_of = event.on_behalf_of;
   e.student_id = p.student_id;
   e.recipient = route.recipient.to_json();

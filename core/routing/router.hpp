@@ -26,6 +26,8 @@ struct Event {
   std::string trace_id;
   std::string actor = "system";  // who caused the event, for the audit entry
   std::string on_behalf_of;
+  // The actor's role (an API token's: staff, ...); empty: the audit sink names a connector or system.
+  std::string actor_role{};  // a default, so positional initialisers may leave it out
 };
 
 struct Projection {

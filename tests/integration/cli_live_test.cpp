@@ -3,16 +3,15 @@
 // listed and retried, config reload good and bad, an operator refused on an admin command, a
 // wrong CA refused, and no secret in any output.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <regex>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "../support/child_process.hpp"
+#include "../support/cli_runner.hpp"
 #include "../support/temp_dir.hpp"
 #include "store/store.hpp"
 
@@ -34,63 +33,33 @@ std::string config_text(const std::string& extra = "") {
          "  - {id: sink, plugin: schakel_noop_sink}\n" + extra;
 }
 
-void write(const std::filesystem::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write(const std::filesystem::path& p, const std::string& text) { test::write_file(p, text); }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Cli {
-  int code = -1;
-  std::string out;  // stdout only
-  std::string err;
-};
+using Cli = test::CliResult;
 
 class CliLive : public ::testing::Test {
  protected:
   std::filesystem::path config() const { return dir_.path() / "schakel.yaml"; }
   std::filesystem::path data() const { return dir_.path() / "data"; }
 
-  // Runs schakel with stdout and stderr apart (a token on stdout must be capturable alone).
-  Cli run(const std::vector<std::string>& args) {
-    const auto err_file = dir_.path() / "stderr.txt";
-    std::string cmd = "exec " + quote(k_schakel);
-    for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " 2>" + quote(err_file.string());
-    auto r = test::run_program({"/bin/sh", "-c", cmd});
-    std::ifstream in(err_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    Cli c{r.exit_code, r.output, ss.str()};
-    all_output_ += c.out + c.err;
-    return c;
-  }
+  Cli run(const std::vector<std::string>& args) { return cli_.run(args); }
   Cli live(const std::string& token_file, std::vector<std::string> args) {
-    std::vector<std::string> full = {"--url", url_, "--ca-file", (data() / "tls" / "cert.pem").string(),
-                                     "--token-file", token_file};
-    full.insert(full.end(), args.begin(), args.end());
-    return run(full);
+    cli_.set_api(url_, (data() / "tls" / "cert.pem").string());
+    return cli_.live(token_file, args);
   }
-  std::string token_file(const std::string& name, const std::string& secret) {
-    const auto p = dir_.path() / name;
-    write(p, secret + "\n");
-    ::chmod(p.c_str(), 0600);
-    return p.string();
-  }
+  std::string token_file(const std::string& name, const std::string& secret) { return cli_.token_file(name, secret); }
   std::string offline_token(const std::string& role) {
     auto c = run({"token", "create", "--config", config().string(), "--role", role, "--school", "12AB",
                   "--label", role + " of the test"});
     EXPECT_EQ(c.code, 0) << c.err;
-    EXPECT_TRUE(std::regex_match(c.out, std::regex("skl_[A-Za-z0-9_-]{43}\n"))) << "stdout holds the secret alone";
+    EXPECT_FALSE(test::CliRunner::secret_of(c).empty()) << "stdout holds the secret alone";
     EXPECT_NE(c.err.find("created token tok_"), std::string::npos) << c.err;
-    return c.out.substr(0, c.out.size() - 1);
+    return test::CliRunner::secret_of(c);
   }
 
   test::TempDir dir_;
+  test::CliRunner cli_{k_schakel, dir_.path()};
   std::string url_;
-  std::string all_output_;
 };
 
 // A dead letter of school 12AB for the sink, as the delivery engine would leave one.
@@ -225,7 +194,7 @@ TEST_F(CliLive, AdminAndOperatorWorkFromTheCliOverHttps) {
 
   // Nothing printed a secret but token create's stdout, and the daemon logged none.
   for (const auto& secret : {admin, op, staff}) {
-    EXPECT_EQ(all_output_.find(secret), all_output_.rfind(secret)) << "a secret appeared more than once";
+    EXPECT_EQ(cli_.all_output().find(secret), cli_.all_output().rfind(secret)) << "a secret appeared more than once";
     EXPECT_EQ(d.all_output().find(secret), std::string::npos) << "the daemon logged a secret";
   }
 
