@@ -2,26 +2,17 @@
 // a student recorded through POST /v1/students is in the consent index at once (a referral for
 // her is blocked for want of consent, not as "unknown student"), and a disclosure an API call
 // fires is audited under the token's id and role, not as the destination's connector.
-#include "daemon_api_env.hpp"
+#include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
 
-std::vector<store::AuditRow> audit_rows(DaemonApiEnv& env, const std::string& action) {
-  auto tx = env.rt().store().begin(false);
-  if (!tx) return {};
-  store::AuditQuery q;
-  q.action = action;
-  auto rows = (*tx)->find_audit(q);
-  return rows ? *rows : std::vector<store::AuditRow>{};
-}
-
-bool indexed(DaemonApiEnv& env, const std::string& student_id) {
+bool indexed(DaemonEnv& env, const std::string& student_id) {
   return env.rt().consent().change([&](consent::ConsentIndex& i) { return i.find_student(student_id).has_value(); });
 }
 
 TEST(StudentIndex, AStudentRecordedThroughTheApiIsKnownToTheGateAtOnce) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   ASSERT_FALSE(indexed(env, "stu_new"));
   auto r = env.call("POST", "/v1/students", staff, student_doc("stu_new", "sch_own"));
@@ -37,7 +28,7 @@ TEST(StudentIndex, AStudentRecordedThroughTheApiIsKnownToTheGateAtOnce) {
 }
 
 TEST(StudentIndex, AStudentTheGateCannotTakeInIsReportedAndStaysRecorded) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
   env.service().set_student_recorded_hook(
       [](const json&) { return Status(ErrorCode::io, "index full"); });
@@ -53,7 +44,7 @@ TEST(StudentIndex, AStudentTheGateCannotTakeInIsReportedAndStaysRecorded) {
 }
 
 TEST(ApiActor, DisclosuresFiredThroughTheApiNameTheTokenAndItsRole) {
-  DaemonApiEnv env;
+  DaemonEnv env{DaemonEnv::referral_routes()};
   std::string staff_id;
   const std::string staff = env.token(Role::staff, k_own_brin, &staff_id);
   ASSERT_EQ(env.call("POST", "/v1/cases", staff, case_doc("case_1", "stu_own", "sch_own")).status, 201);
@@ -71,7 +62,7 @@ TEST(ApiActor, DisclosuresFiredThroughTheApiNameTheTokenAndItsRole) {
   ASSERT_EQ(r.status, 201) << r.body;
   ASSERT_EQ(body_of(r)["routes"][0]["outcome"], "queued") << r.body;
 
-  const auto disclosures = audit_rows(env, "disclose");
+  const auto disclosures = env.audit_rows("disclose");
   ASSERT_EQ(disclosures.size(), 3U);
   int blocked = 0;
   for (const auto& row : disclosures) {
@@ -84,7 +75,7 @@ TEST(ApiActor, DisclosuresFiredThroughTheApiNameTheTokenAndItsRole) {
   // The delivery itself is the connector's act, and stays named so.
   auto done = env.rt().delivery().run_due("swv-portal", 10);
   ASSERT_TRUE(done);
-  const auto deliveries = audit_rows(env, "deliver");
+  const auto deliveries = env.audit_rows("deliver");
   ASSERT_EQ(deliveries.size(), 1U);
   EXPECT_EQ(deliveries[0].actor, "swv-portal");
   EXPECT_EQ(deliveries[0].actor_role, "connector");
