@@ -1,5 +1,7 @@
 #include "routing/router.hpp"
 
+#include <algorithm>
+
 namespace schakel::routing {
 
 using outbox::AuditEvent;
@@ -54,14 +56,20 @@ std::vector<Result<std::vector<FireOutcome>>> Router::fire_all(const std::vector
     }
   }
 
+  // Nothing decided (no route matched, or every event failed): no write, no commit.
+  const bool any = std::any_of(plans.begin(), plans.end(), [](const Plan& p) { return !p.routes.empty(); });
   std::vector<Status> written(plans.size());
-  const Status together = store_.write([&](store::Transaction& tx) -> Status {
-    for (Plan& p : plans) SCHAKEL_TRY(write(tx, p));
-    return Status::ok();
-  });
+  Status together;
+  if (any) {
+    together = store_.write([&](store::Transaction& tx) -> Status {
+      for (Plan& p : plans) SCHAKEL_TRY(write(tx, p));
+      return Status::ok();
+    });
+  }
   if (!together && plans.size() > 1) {
     // Nothing of the batch was kept (its savepoint was undone): each event on its own now.
     for (std::size_t i = 0; i < plans.size(); ++i) {
+      if (plans[i].routes.empty()) continue;
       written[i] = store_.write([&](store::Transaction& tx) { return write(tx, plans[i]); });
     }
   } else {
