@@ -48,7 +48,11 @@ DeliveryEngine::~DeliveryEngine() { stop(); }
 void DeliveryEngine::add_destination(const std::string& connector, Destination& destination,
                                      DestinationLimits limits) {
   limits.concurrency = std::max(1, limits.concurrency);
-  if (limits.burst <= 0) limits.burst = std::max(1.0, static_cast<double>(limits.concurrency));
+  // Tokens are charged when items are leased, so the burst caps one lease: a tenth of a second's
+  // worth lets a fast destination take a full batch per commit instead of `concurrency` items.
+  if (limits.burst <= 0) {
+    limits.burst = std::max({1.0, static_cast<double>(limits.concurrency), limits.rate_per_second / 10});
+  }
   auto d = std::make_unique<Dest>();
   d->connector = connector;
   d->destination = &destination;
@@ -255,8 +259,14 @@ void DeliveryEngine::worker_loop() {
     completions_.push_back(std::move(c));
     d->running = std::max(0, d->running - 1);
     dispatch(*d);
+    // Leased items running low: the scheduler leases the next batch now, while these calls run,
+    // rather than after the recorder's commit.
+    const bool low = 2 * d->ready.size() < static_cast<std::size_t>(std::max(1, options_.lease_batch));
+    const bool poke = low && !poked_;
+    if (poke) poked_ = true;
     lock.unlock();
     recorder_cv_.notify_one();
+    if (poke) scheduler_cv_.notify_one();
   }
 }
 

@@ -37,7 +37,7 @@ struct DeliveryOptions {
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{3600000};
   int worker_threads = 4;  // the fixed pool shared by all destinations
-  int lease_batch = 64;    // most items leased in one transaction
+  int lease_batch = 256;   // most items leased in one transaction
   std::chrono::milliseconds poll_interval{1000};  // longest the scheduler sleeps unwoken
   std::uint64_t seed = 0;  // jitter; 0 picks one from std::random_device
 
@@ -48,7 +48,7 @@ struct DeliveryOptions {
 struct DestinationLimits {
   int concurrency = 2;           // calls in progress at once
   double rate_per_second = 20;   // attempts started per second
-  double burst = 0;              // tokens saved up; 0: max(1, concurrency)
+  double burst = 0;              // tokens saved up; 0: max(1, concurrency, rate / 10)
 
   // From the config's "delivery" object: workers_per_connector and rate_per_second.
   static DestinationLimits from_config(const nlohmann::json& delivery);

@@ -5,6 +5,7 @@
 // before the data can leave.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,8 +83,29 @@ class Router {
   // call after the routes before it were written; firing again is safe (idempotency key).
   Result<std::vector<FireOutcome>> fire(const Event& event);
 
+  // Fires many events at once, each as fire() would, with one result per event in order. The
+  // projections and gate decisions share one read transaction, and the audit entries and outbox
+  // rows of all events are written in one group-committed write: one fsync for the lot, not one
+  // per event. If that write fails, each event is written on its own, so one bad event cannot
+  // hold back the others.
+  std::vector<Result<std::vector<FireOutcome>>> fire_all(const std::vector<Event>& events);
+
  private:
-  Result<FireOutcome> fire_route(const RouteSpec& route, const Event& event);
+  // A route's decision, made and ready to write.
+  struct Decided {
+    FireOutcome outcome;
+    outbox::AuditEvent audit;
+    std::optional<store::OutboxItem> item;  // none when blocked
+  };
+  // What one event comes to before anything is written: the routes decided in order, and the
+  // error of the route that failed (the routes before it are still written).
+  struct Plan {
+    std::vector<Decided> routes;
+    Status failed;
+  };
+
+  Result<Decided> decide(std::size_t route, const Event& event, store::Transaction& tx);
+  Status write(store::Transaction& tx, Plan& plan);
 
   store::Store& store_;
   const Clock& clock_;
@@ -91,6 +113,8 @@ class Router {
   outbox::AuditSink& audit_;
   Projector& projector_;
   std::vector<RouteSpec> routes_;
+  std::vector<nlohmann::json> route_json_;      // routes_[i].to_json(), made once
+  std::vector<nlohmann::json> recipient_json_;  // routes_[i].recipient.to_json()
   std::function<void()> on_queued_;
 };
 

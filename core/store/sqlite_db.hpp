@@ -45,6 +45,7 @@ class Stmt {
   [[nodiscard]] std::string_view text_view(int column) const;  // valid until the next step
   [[nodiscard]] std::int64_t integer(int column) const;
   [[nodiscard]] bool is_null(int column) const;
+  [[nodiscard]] sqlite3_stmt* handle() const { return stmt_; }
 
  private:
   Db* db_;
@@ -69,6 +70,9 @@ class Db {
 
   // Runs one or more statements without results (DDL, BEGIN, COMMIT, ...).
   Status exec(const char* sql, std::string_view doing);
+  // Runs one statement without results through the statement cache: for the transaction
+  // control that every group commit repeats (SAVEPOINT, RELEASE, COMMIT), parsed once.
+  Status run(const std::string& sql, std::string_view doing);
   // A prepared statement from the cache, compiled on first use.
   Result<Stmt> prepare(const std::string& sql);
 

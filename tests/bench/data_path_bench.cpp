@@ -6,23 +6,23 @@
 // Durable commits (synchronous=FULL; the store group-commits concurrent transactions).
 // Latency ends when the plugin's answer reaches the engine; its delivered mark commits next.
 //
-// Usage: data_path_bench [items=20000] [producers=8] [concurrency=8]
+// Two phases in one run: one event per Router::fire (as API calls come), and Router::fire_all with
+// `batch` events per call (as an import's records come).
+//
+// Usage: data_path_bench [items=20000 per phase] [producers=8] [concurrency=8] [batch=64]
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
+#include <functional>
 #include <string>
-#include <thread>
-#include <unordered_map>
-#include <vector>
 
 #include "daemon/pipeline.hpp"
+#include "data_path_report.hpp"
 #include "outbox/engine.hpp"
 #include "routing/router.hpp"
 #include "store/sqlite_store.hpp"
@@ -31,7 +31,6 @@ namespace {
 
 using namespace schakel;
 namespace fs = std::filesystem;
-using Steady = std::chrono::steady_clock;
 
 // The daemon's PluginDestination, with the time each answer came back.
 class TimedDestination final : public outbox::Destination {
@@ -39,9 +38,7 @@ class TimedDestination final : public outbox::Destination {
   explicit TimedDestination(outbox::Destination& inner) : inner_(inner) {}
   outbox::DeliveryResult deliver(const std::string& bytes, const std::string& key) override {
     auto r = inner_.deliver(bytes, key);
-    const auto now = Steady::now();
-    std::lock_guard lock(mu_);
-    if (r.outcome == outbox::DeliveryOutcome::ok) at_.emplace(key, now);
+    if (r.outcome == outbox::DeliveryOutcome::ok) arrivals.arrived(key);
     return r;
   }
   outbox::DeliveryResult revoke(const nlohmann::json& receipt, const std::string& reason,
@@ -49,19 +46,11 @@ class TimedDestination final : public outbox::Destination {
     return inner_.revoke(receipt, reason, key);
   }
   [[nodiscard]] bool can_revoke() const override { return inner_.can_revoke(); }
-  std::size_t count() {
-    std::lock_guard lock(mu_);
-    return at_.size();
-  }
-  std::unordered_map<std::string, Steady::time_point> at_;
+  bench::Arrivals arrivals;
 
  private:
   outbox::Destination& inner_;
-  std::mutex mu_;
 };
-
-int arg(int argc, char** argv, int i, int fallback) { return argc > i ? std::atoi(argv[i]) : fallback; }
-double ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 void fail(const Status& st) {
   std::fprintf(stderr, "data_path_bench: %s\n", st.message().c_str());
@@ -101,9 +90,11 @@ Status seed(store::Store& db, daemon::ConsentService& consent, const Clock& cloc
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int items = arg(argc, argv, 1, 20000);
+  using bench::arg;
+  const int items = arg(argc, argv, 1, 20000);  // per phase
   const int producers = arg(argc, argv, 2, 8);
   const int concurrency = arg(argc, argv, 3, 8);
+  const int batch = arg(argc, argv, 4, 64);
 
   std::string tmpl = (fs::temp_directory_path() / "schakel-bench-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return 1;
@@ -118,7 +109,7 @@ int main(int argc, char** argv) {
     if (!schemas) fail(schemas.status());
     daemon::ConsentService consent;
     if (auto st = consent.load(db); !st) fail(st);
-    if (auto st = seed(db, consent, clock, items); !st) fail(st);
+    if (auto st = seed(db, consent, clock, 2 * items); !st) fail(st);
     auto writer = audit::AuditWriter::open({dir / "keys", dir / "audit.checkpoints", 1000, std::chrono::seconds{300}, &clock});
     if (!writer) fail(writer.status());
 
@@ -159,84 +150,34 @@ int main(int argc, char** argv) {
     if (auto st = engine.start(); !st) fail(st);
 
     // Baseline in the same run: durable group commits of one audit entry each, same producers.
-    const int base_n = std::min(items, 2000);
-    const auto base_start = Steady::now();
-    {
-      std::atomic<int> next{0};
-      std::vector<std::thread> threads;
-      for (int p = 0; p < producers; ++p) {
-        threads.emplace_back([&] {
-          while (next.fetch_add(1) < base_n) {
-            (void)db.write([&](store::Transaction& tx) {
-              outbox::AuditEvent e;
-              e.action = "read";
-              e.outcome = "permitted";
-              return audit_sink.append(tx, e);
-            });
-          }
-        });
-      }
-      for (auto& t : threads) t.join();
-    }
-    const double base_rate = base_n / std::chrono::duration<double>(Steady::now() - base_start).count();
+    const double base_rate = bench::baseline_commits(db, std::min(items, 2000), producers, [&](store::Transaction& tx) {
+      outbox::AuditEvent e;
+      e.action = "read";
+      e.outcome = "permitted";
+      return audit_sink.append(tx, e);
+    });
+    auto wait = [&](const std::function<bool()>& done) { return engine.wait_for(done, std::chrono::minutes(5)); };
 
-    const auto commits_before = db.batches_committed();
-    std::vector<Steady::time_point> fired_at(static_cast<std::size_t>(items));
-    std::vector<std::string> keys(static_cast<std::size_t>(items));
-    std::atomic<int> next{0};
-    std::atomic<int> failures{0};
-    const auto start = Steady::now();
-    std::vector<std::thread> threads;
-    for (int p = 0; p < producers; ++p) {
-      threads.emplace_back([&] {
-        for (int i = next.fetch_add(1); i < items; i = next.fetch_add(1)) {
-          fired_at[static_cast<std::size_t>(i)] = Steady::now();
-          auto r = router.fire({"referral.queued", "ref_" + std::to_string(i), "", "", "", "bench", ""});
-          if (!r || r->empty() || r->front().outbox_id == 0) {
-            ++failures;
-          } else {
-            keys[static_cast<std::size_t>(i)] = r->front().idempotency_key;
-          }
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    const auto fired = Steady::now();
-    const bool all = engine.wait_for([&] { return dest.count() >= static_cast<std::size_t>(items - failures); },
-                                     std::chrono::minutes(5));
-    const auto end = Steady::now();
-    engine.stop();
-    const auto commits = db.batches_committed() - commits_before;
-
-    std::vector<double> latency;
-    latency.reserve(static_cast<std::size_t>(items));
-    for (int i = 0; i < items; ++i) {
-      auto it = dest.at_.find(keys[static_cast<std::size_t>(i)]);
-      if (it != dest.at_.end()) latency.push_back(ms(it->second - fired_at[static_cast<std::size_t>(i)]));
-    }
-    std::sort(latency.begin(), latency.end());
-    auto pct = [&](double p) {
-      return latency.empty() ? 0.0
-                             : latency[std::min(latency.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latency.size())))];
-    };
-    const double seconds = std::chrono::duration<double>(end - start).count();
-    const double rate = static_cast<double>(latency.size()) / seconds;
-    std::printf("data_path_bench: %d items, %d producer threads, sink concurrency %d, durable (synchronous=FULL)\n",
+    std::printf("data_path_bench: %d items per phase, %d producer threads, sink concurrency %d, durable (synchronous=FULL)\n",
                 items, producers, concurrency);
     std::printf("  real parts: consent gate, AuditWriter chain, outbox, DeliveryEngine, no-op sink plugin via PluginHost\n");
-    std::printf("  fired in %.0f ms (%.0f fires/s); all delivered in %.0f ms\n", ms(fired - start),
-                items / std::chrono::duration<double>(fired - start).count(), ms(end - start));
-    std::printf("  throughput trigger->delivery: %.0f items/s (target >= 5000)\n", rate);
-    std::printf("  latency trigger->delivery: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(0.50), pct(0.99),
-                latency.empty() ? 0.0 : latency.back());
-    std::printf("  baseline in this run: %.0f bare durable one-entry audit commits/s; pipeline/baseline = %.2f\n",
-                base_rate, rate / base_rate);
-    std::printf("  %lld group commits through Store::write for %d items (%.2f per item)\n",
-                static_cast<long long>(commits), items, static_cast<double>(commits) / items);
-    if (!all || failures > 0) {
-      std::printf("  INCOMPLETE: %d fire failures, %zu delivered\n", failures.load(), dest.count());
-      rc = 1;
-    }
+    std::printf("  baseline in this run: %.0f bare durable one-entry audit commits/s from %d threads\n", base_rate,
+                producers);
+    auto commits_before = db.batches_committed();
+    bench::Phase single = bench::fire_referrals(router, "one event per Router::fire (as API calls)", 0, items,
+                                                producers, 1);
+    bench::await_phase(single, dest.arrivals, 0, wait);
+    single.commits = db.batches_committed() - commits_before;
+    commits_before = db.batches_committed();
+    bench::report_phase(single, dest.arrivals, base_rate);
+    bench::Phase batched = bench::fire_referrals(
+        router, "Router::fire_all, " + std::to_string(batch) + " events per call (as an import)", items, items,
+        producers, batch);
+    bench::await_phase(batched, dest.arrivals, static_cast<std::size_t>(items), wait);
+    batched.commits = db.batches_committed() - commits_before;
+    bench::report_phase(batched, dest.arrivals, base_rate);
+    engine.stop();
+    if (!single.complete || !batched.complete) rc = 1;
   }
   std::error_code ec;
   fs::remove_all(dir, ec);

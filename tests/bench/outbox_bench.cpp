@@ -4,26 +4,26 @@
 // fsync per group commit). The gate is a trivial permit-all stand-in for core/consent, and the
 // audit sink hashes a chain in memory the way core/audit will; both say so in the output.
 //
-// Usage: outbox_bench [items=20000] [producers=8] [workers=16] [durable=1]
+// Two phases in one run: one event per Router::fire (as API calls come), and Router::fire_all with
+// `batch` events per call (as an import's records come).
+//
+// Usage: outbox_bench [items=20000 per phase] [producers=8] [workers=16] [batch=64] [durable=1]
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <unordered_map>
-#include <vector>
 
+#include "data_path_report.hpp"
 #include "outbox/engine.hpp"
 #include "routing/router.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace {
 
 using namespace schakel;
-using Steady = std::chrono::steady_clock;
 
 class PermitAllGate final : public outbox::Gate {
  public:
@@ -70,36 +70,26 @@ class ChainedAuditSink final : public outbox::AuditSink {
 
 class NoopDestination final : public outbox::Destination {
  public:
-  explicit NoopDestination(std::size_t n) { delivered_at_.reserve(n); }
   outbox::DeliveryResult deliver(const std::string&, const std::string& key) override {
-    const auto now = Steady::now();
-    std::lock_guard lock(mu_);
-    delivered_at_.emplace(key, now);
+    arrivals.arrived(key);
     return {outbox::DeliveryOutcome::ok, "", {}, {{"reference", key}}};
   }
   outbox::DeliveryResult revoke(const nlohmann::json&, const std::string&, const std::string&) override {
     return {};
   }
   bool can_revoke() const override { return false; }
-  std::size_t count() {
-    std::lock_guard lock(mu_);
-    return delivered_at_.size();
-  }
-  std::unordered_map<std::string, Steady::time_point> delivered_at_;
-  std::mutex mu_;
+  bench::Arrivals arrivals;
 };
-
-int arg(int argc, char** argv, int i, int fallback) { return argc > i ? std::atoi(argv[i]) : fallback; }
-
-double ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int items = arg(argc, argv, 1, 20000);
+  using bench::arg;
+  const int items = arg(argc, argv, 1, 20000);  // per phase
   const int producers = arg(argc, argv, 2, 8);
   const int workers = arg(argc, argv, 3, 16);
-  const bool durable = arg(argc, argv, 4, 1) != 0;  // 0 only to see what fsync costs
+  const int batch = arg(argc, argv, 4, 64);
+  const bool durable = arg(argc, argv, 5, 1) != 0;  // 0 only to see what fsync costs
 
   std::string tmpl = (std::filesystem::temp_directory_path() / "schakel-bench-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return 1;
@@ -109,7 +99,7 @@ int main(int argc, char** argv) {
     store::Options o;
     o.path = dir / "bench.db";
     o.durable = durable;
-    auto opened = store::open_sqlite(o);
+    auto opened = store::sqlite::SqliteStore::open(o);
     if (!opened) {
       std::fprintf(stderr, "%s\n", opened.status().message().c_str());
       return 1;
@@ -130,7 +120,7 @@ int main(int argc, char** argv) {
       SCHAKEL_TRY(put(store::Kind::school, "sch_1", {{"id", "sch_1"}, {"brin", "12AB"}}));
       SCHAKEL_TRY(put(store::Kind::student, "stu_1", {{"id", "stu_1"}, {"school_id", "sch_1"},
                                                       {"naam", {{"voornamen", "Zoë"}, {"achternaam", "Visser"}}}}));
-      for (int i = 0; i < items; ++i) {
+      for (int i = 0; i < 2 * items; ++i) {
         const std::string id = "ref_" + std::to_string(i);
         SCHAKEL_TRY(put(store::Kind::referral, id,
                         {{"id", id}, {"school_id", "sch_1"}, {"student_id", "stu_1"}, {"type", "arrangement"},
@@ -146,29 +136,15 @@ int main(int argc, char** argv) {
 
     // Baseline in the same run: bare durable group commits of one small audit row each.
     ChainedAuditSink audit;
-    const int base_n = std::min(items, 5000);
-    const auto base_start = Steady::now();
-    {
-      std::vector<std::thread> threads;
-      std::atomic<int> next{0};
-      for (int p = 0; p < producers; ++p) {
-        threads.emplace_back([&] {
-          while (next.fetch_add(1) < base_n) {
-            (void)db.write([&](store::Transaction& tx) {
-              outbox::AuditEvent e;
-              e.action = "read";
-              e.outcome = "permitted";
-              return audit.append(tx, e);
-            });
-          }
-        });
-      }
-      for (auto& t : threads) t.join();
-    }
-    const double base_rate = base_n / std::chrono::duration<double>(Steady::now() - base_start).count();
+    const double base_rate = bench::baseline_commits(db, std::min(items, 5000), producers, [&](store::Transaction& tx) {
+      outbox::AuditEvent e;
+      e.action = "read";
+      e.outcome = "permitted";
+      return audit.append(tx, e);
+    });
 
     PermitAllGate gate;
-    NoopDestination dest(static_cast<std::size_t>(items));
+    NoopDestination dest;
     outbox::DeliveryOptions opts;
     opts.worker_threads = workers;
     opts.seed = 1;
@@ -186,61 +162,29 @@ int main(int argc, char** argv) {
     routing::StoreProjector projector;
     routing::Router router(db, clock, gate, audit, projector, {route}, [&] { engine.wake(); });
     if (!engine.start()) return 1;
+    auto wait = [&](const std::function<bool()>& done) { return engine.wait_for(done, std::chrono::minutes(5)); };
 
-    std::vector<Steady::time_point> fired_at(static_cast<std::size_t>(items));
-    std::vector<std::string> keys(static_cast<std::size_t>(items));
-    std::atomic<int> next{0};
-    std::atomic<int> failures{0};
-    const auto start = Steady::now();
-    std::vector<std::thread> threads;
-    for (int p = 0; p < producers; ++p) {
-      threads.emplace_back([&] {
-        for (int i = next.fetch_add(1); i < items; i = next.fetch_add(1)) {
-          const std::string id = "ref_" + std::to_string(i);
-          fired_at[static_cast<std::size_t>(i)] = Steady::now();
-          auto r = router.fire({"referral.queued", id, "", "", "", "bench", ""});
-          if (!r || r->empty()) {
-            ++failures;
-          } else {
-            keys[static_cast<std::size_t>(i)] = r->front().idempotency_key;
-          }
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    const auto fired = Steady::now();
-    const bool all = engine.wait_for([&] { return dest.count() >= static_cast<std::size_t>(items - failures); },
-                                     std::chrono::minutes(5));
-    const auto end = Steady::now();
-    engine.stop();
-
-    std::vector<double> latency;
-    latency.reserve(static_cast<std::size_t>(items));
-    for (int i = 0; i < items; ++i) {
-      auto it = dest.delivered_at_.find(keys[static_cast<std::size_t>(i)]);
-      if (it != dest.delivered_at_.end()) latency.push_back(ms(it->second - fired_at[static_cast<std::size_t>(i)]));
-    }
-    std::sort(latency.begin(), latency.end());
-    auto pct = [&](double p) {
-      return latency.empty() ? 0.0 : latency[std::min(latency.size() - 1, static_cast<std::size_t>(p * static_cast<double>(latency.size())))];
-    };
-    const double seconds = std::chrono::duration<double>(end - start).count();
-    const double rate = static_cast<double>(latency.size()) / seconds;
-    std::printf("outbox_bench: %d items, %d producer threads, %d delivery workers, %s group commit\n",
+    std::printf("outbox_bench: %d items per phase, %d producer threads, %d delivery workers, %s group commit\n",
                 items, producers, workers, durable ? "durable (synchronous=FULL)" : "NOT durable");
     std::printf("  gate: trivial permit-all stand-in; audit: in-memory SHA-256 chain, rows in the store\n");
-    std::printf("  fired in %.0f ms (%.0f fires/s); all delivered in %.0f ms\n", ms(fired - start),
-                items / std::chrono::duration<double>(fired - start).count(), ms(end - start));
-    std::printf("  throughput trigger->delivery: %.0f items/s (target >= 5000)\n", rate);
-    std::printf("  latency trigger->delivery: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(0.50), pct(0.99),
-                latency.empty() ? 0.0 : latency.back());
-    std::printf("  baseline in this run: %.0f bare durable one-row group commits/s; pipeline/baseline = %.2f\n",
-                base_rate, rate / base_rate);
-    std::printf("  (each item is 3 transactions: queue+audit, lease, outcome+audit)\n");
-    if (!all || failures > 0) {
-      std::printf("  INCOMPLETE: %d fire failures, %zu delivered\n", failures.load(), dest.count());
-      rc = 1;
-    }
+    std::printf("  baseline in this run: %.0f bare durable one-row group commits/s from %d threads\n", base_rate,
+                producers);
+    auto commits_before = db.batches_committed();
+    bench::Phase single = bench::fire_referrals(router, "one event per Router::fire (as API calls)", 0, items,
+                                                producers, 1);
+    bench::await_phase(single, dest.arrivals, 0, wait);
+    single.commits = db.batches_committed() - commits_before;
+    commits_before = db.batches_committed();
+    bench::report_phase(single, dest.arrivals, base_rate);
+    bench::Phase batched = bench::fire_referrals(
+        router, "Router::fire_all, " + std::to_string(batch) + " events per call (as an import)", items, items,
+        producers, batch);
+    bench::await_phase(batched, dest.arrivals, static_cast<std::size_t>(items), wait);
+    batched.commits = db.batches_committed() - commits_before;
+    bench::report_phase(batched, dest.arrivals, base_rate);
+    engine.stop();
+    std::printf("  (each item: queue+audit, lease, outcome+audit, each in a shared group commit)\n");
+    if (!single.complete || !batched.complete) rc = 1;
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -13,9 +13,8 @@
 // process (/proc/<pid>/stat). The simulator is one Python process under the GIL, so its CPU time
 // is close to the time it was busy; the rest of the wall time is the hub's, fsync waits included.
 //
-// The core's projection of a referral ({referral, student, school}) lacks the `kind` and
-// `consent` parts the plugin's document schema requires (see the lead's notes); StandInProjection
-// adds them here, from the consent the gate permits by, until the core builds them itself.
+// The route's document is the core's own: StoreProjector's {referral, student, school}, completed
+// after the gate by routing::complete_referral with `kind` and the `consent` it leaves under.
 //
 // Usage: referral_e2e_bench [referrals=300] [concurrency=1,4] [producers=4]
 #include <sys/resource.h>
@@ -47,22 +46,6 @@ using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
 const std::string k_secret = "bench-portal-secret-1b7e";
-
-class StandInProjection final : public routing::Projector {
- public:
-  Result<routing::Projection> project(const routing::RouteSpec& route, const routing::Event& event,
-                                      store::Transaction& tx) override {
-    auto p = inner_.project(route, event, tx);
-    if (!p) return p;
-    p->document["kind"] = "aanmelding";
-    p->document["consent"] = {{"id", "con-bench"}, {"granted_by", json::array({{{"kind", "guardian"}, {"relation", "parent"}}})},
-                              {"date", "2026-09-20"}, {"purposes", json::array({"swv_request"})}};
-    return p;
-  }
-
- private:
-  routing::StoreProjector inner_;
-};
 
 // Times each plugin call and counts the deliveries that succeeded.
 class TimedDestination final : public outbox::Destination {
@@ -215,7 +198,7 @@ int run(int referrals, int concurrency, int producers) {
   auto routes = routing::load_routes(config, "bench", [](const std::string&) {
     return std::optional<routing::ConnectorInfo>(routing::ConnectorInfo{true, true, "both", {}});
   }, {});
-  StandInProjection projector;
+  routing::StoreProjector projector;
   routing::Router router(store, clock, gate, audit, projector, std::move(routes.routes), [&] { engine.wake(); });
   if (auto s = engine.start(); !s) return std::fprintf(stderr, "%s\n", s.message().c_str()), 1;
 
