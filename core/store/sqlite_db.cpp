@@ -197,14 +197,6 @@ Status Db::exec(const char* sql, std::string_view doing) {
   return Status::ok();
 }
 
-Status Db::run(const std::string& sql, std::string_view doing) {
-  auto stmt = prepare(sql);
-  if (!stmt) return stmt.status();
-  const int rc = sqlite3_step(stmt->handle());
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return error(rc, doing);
-  return Status::ok();
-}
-
 Result<Stmt> Db::prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(*this, it->second);

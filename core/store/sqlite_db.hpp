@@ -68,11 +68,10 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Runs one or more statements without results (DDL, BEGIN, COMMIT, ...).
+  // Runs one or more statements without results (DDL, BEGIN, COMMIT, ...). A single statement
+  // goes through the statement cache: the transaction control every group commit repeats
+  // (SAVEPOINT, RELEASE, COMMIT) is parsed once.
   Status exec(const char* sql, std::string_view doing);
-  // Runs one statement without results through the statement cache: for the transaction
-  // control that every group commit repeats (SAVEPOINT, RELEASE, COMMIT), parsed once.
-  Status run(const std::string& sql, std::string_view doing);
   // A prepared statement from the cache, compiled on first use.
   Result<Stmt> prepare(const std::string& sql);
 

@@ -62,7 +62,7 @@ Result<std::unique_ptr<Db>> SqliteStore::take_reader() {
 }
 
 void SqliteStore::return_reader(std::unique_ptr<Db> db) {
-  if (db->in_transaction()) (void)db->run("ROLLBACK", "ending a read");
+  if (db->in_transaction()) (void)db->exec("ROLLBACK", "ending a read");
   std::lock_guard lock(readers_mu_);
   if (readers_.size() < k_max_idle_readers) readers_.push_back(std::move(db));
 }
@@ -72,7 +72,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::begin(bool write) {
   if (write) {
     gate_.acquire();
     if (writer_->in_transaction()) (void)writer_->exec("ROLLBACK", "clearing a stale transaction");
-    Status st = writer_->run("BEGIN IMMEDIATE", "starting a write transaction");
+    Status st = writer_->exec("BEGIN IMMEDIATE", "starting a write transaction");
     if (!st) {
       gate_.release();
       return st;
@@ -83,7 +83,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::begin(bool write) {
   auto reader = take_reader();
   if (!reader) return reader.status();
   Db* raw = reader->release();
-  Status st = raw->run("BEGIN", "starting a read transaction");
+  Status st = raw->exec("BEGIN", "starting a read transaction");
   if (!st) {
     return_reader(std::unique_ptr<Db>(raw));
     return st;
@@ -138,7 +138,7 @@ Status SqliteStore::run_work(PendingWrite& pending) {
 void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
   gate_.acquire();
   if (writer_->in_transaction()) (void)writer_->exec("ROLLBACK", "clearing a stale transaction");
-  Status fatal = writer_->run("BEGIN IMMEDIATE", "starting a group commit");
+  Status fatal = writer_->exec("BEGIN IMMEDIATE", "starting a group commit");
   std::vector<PendingWrite*> succeeded;
   for (PendingWrite* p : batch) {
     if (!fatal) {
@@ -146,7 +146,7 @@ void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
       continue;
     }
     // Each work in its own savepoint, so a failing one is undone alone.
-    if (Status sp = writer_->run("SAVEPOINT work", "starting a write"); !sp) {
+    if (Status sp = writer_->exec("SAVEPOINT work", "starting a write"); !sp) {
       fatal = sp;
       p->status = sp;
       continue;
@@ -161,7 +161,7 @@ void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
       continue;
     }
     if (st) {
-      if (Status rel = writer_->run("RELEASE work", "ending a write"); !rel) {
+      if (Status rel = writer_->exec("RELEASE work", "ending a write"); !rel) {
         fatal = rel;
         p->status = rel;
         continue;
@@ -169,12 +169,12 @@ void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
       succeeded.push_back(p);
     } else {
       p->status = st;
-      Status rb = writer_->run("ROLLBACK TO work", "undoing a failed write");
-      if (rb) rb = writer_->run("RELEASE work", "undoing a failed write");
+      Status rb = writer_->exec("ROLLBACK TO work", "undoing a failed write");
+      if (rb) rb = writer_->exec("RELEASE work", "undoing a failed write");
       if (!rb) fatal = rb;
     }
   }
-  if (fatal) fatal = writer_->run("COMMIT", "committing");
+  if (fatal) fatal = writer_->exec("COMMIT", "committing");
   if (!fatal) {
     if (writer_->in_transaction()) (void)writer_->exec("ROLLBACK", "rolling back a group commit");
     for (PendingWrite* p : succeeded) p->status = fatal;

@@ -128,7 +128,9 @@ class IcsFeed final : public plugin::Plugin {
         plan.known.erase(id);
       }
     }
-    if (!host_.put_state("known", plan.known.dump(-1, ' ', false, ojson::error_handler_t::replace)))
+    // Written together: from here on the known state lists exactly what the store holds.
+    if (!host_.put_state("known", plan.known.dump(-1, ' ', false, ojson::error_handler_t::replace)) ||
+        !host_.put_state("known_format", k_known_format))
       return Outcome::retry(name_ + ": cannot store the plugin state");
     if (refused > 0) {
       host_.put_state("etag", "");
@@ -137,8 +139,7 @@ class IcsFeed final : public plugin::Plugin {
                             " meeting records were not stored");
     }
     // The validators last: a feed is only "seen" once all it held is stored.
-    if (!host_.put_state("etag", body.etag) || !host_.put_state("last_modified", body.last_modified) ||
-        !host_.put_state("known_format", k_known_format))
+    if (!host_.put_state("etag", body.etag) || !host_.put_state("last_modified", body.last_modified))
       return Outcome::retry(name_ + ": cannot store the plugin state");
     host_.info(name_ + ": " + std::to_string(records->size()) + " meetings in the school year, " +
                std::to_string(plan.emit.size()) + " new, changed or cancelled");
