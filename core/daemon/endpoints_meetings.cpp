@@ -36,12 +36,7 @@ std::string trace_of(const std::string& type, const std::string& id, const json&
 
 Result<std::vector<routing::FireOutcome>> fire(Runtime& rt, const RequestContext& ctx, const std::string& type,
                                                const std::string& id, const json& doc) {
-  routing::Event ev;
-  ev.type = type;
-  ev.entity_id = id;
-  ev.trace_id = trace_of(type, id, doc);
-  ev.actor = actor_of(ctx);
-  return rt.router().fire(ev);
+  return rt.router().fire(event_of(ctx, type, id, trace_of(type, id, doc)));
 }
 
 ApiResponse plan(api::ApiService& service, Runtime& rt, RequestContext& ctx) {
