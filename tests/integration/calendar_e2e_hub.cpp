@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hub_common.hpp"
+
 #include "store/store.hpp"
 
 namespace schakel::test {
@@ -15,22 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
-const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
-
-std::string quoted(const std::string& s) { return json(s).dump(); }
-
-// `schakel token create` prints the token alone on a line of stdout; run_program merges stderr
-// in, so take the last line that looks like a token (one long word).
-std::string token_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.size() >= 32 && line.find(' ') == std::string::npos) last = line;
-  }
-  return last;
-}
+using namespace hub;
 
 struct Member {
   const char* connector;
