@@ -17,6 +17,7 @@ struct WorkerPool::State {
   std::list<Worker> workers;
   std::atomic<std::size_t> pending{0};  // queue.size(), readable without the lock
   int sleeping = 0;                        // workers waiting on cv
+  int spinning = 0;                        // workers looking for work before sleeping (0 or 1)
   std::size_t max_queue = 0;
   int replacements_left = 0;
   bool stopping = false;
@@ -41,13 +42,16 @@ void WorkerPool::spawn() {
     t_current = self;
     std::unique_lock lock(state->mu);
     for (;;) {
-      if (state->queue.empty() && !state->stopping) {
+      if (state->queue.empty() && !state->stopping && state->spinning == 0) {
         // Deliveries come in bursts: look again briefly before sleeping, which saves the
-        // futex wake-up (several microseconds) on the next call without burning a core.
+        // futex wake-up (several microseconds) on the next call. One worker at a time: more
+        // spinners would hold the cores the callers need to run.
+        ++state->spinning;
         lock.unlock();
         for (int i = 0; i < k_spin_rounds && state->pending.load(std::memory_order_acquire) == 0; ++i)
           std::this_thread::yield();
         lock.lock();
+        --state->spinning;
       }
       ++state->sleeping;
       state->cv.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
@@ -87,7 +91,7 @@ bool WorkerPool::post(std::function<void()> task) {
     if (state_->stopping || state_->queue.size() >= state_->max_queue) return false;
     state_->queue.push_back(std::move(task));
     state_->pending.fetch_add(1, std::memory_order_release);
-    if (state_->sleeping == 0) return true;  // a spinning worker will take it
+    if (state_->spinning > 0) return true;  // the spinning worker will take it
   }
   state_->cv.notify_one();
   return true;
