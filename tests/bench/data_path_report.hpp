@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "routing/router.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 
 namespace schakel::bench {
@@ -170,6 +171,25 @@ inline double report_phase(const Phase& ph, Arrivals& arrivals, double baseline)
   std::printf("\n");
   if (!ph.complete) std::printf("    INCOMPLETE: %d fire failures, %zu delivered\n", ph.failures, latency.size());
   return rate;
+}
+
+// Both phases of one run, each reported: `items` single fire() calls, then `items` more through
+// fire_all() in batches of `batch`. True when every item of both arrived.
+inline bool run_phases(routing::Router& router, store::sqlite::SqliteStore& db, Arrivals& arrivals,
+                       const std::function<bool(const std::function<bool()>&)>& wait, int items, int producers,
+                       int batch, double baseline) {
+  auto commits_before = db.batches_committed();
+  Phase single = fire_referrals(router, "one event per Router::fire (as API calls)", 0, items, producers, 1);
+  await_phase(single, arrivals, 0, wait);
+  single.commits = db.batches_committed() - commits_before;
+  commits_before = db.batches_committed();
+  report_phase(single, arrivals, baseline);
+  Phase batched = fire_referrals(router, "Router::fire_all, " + std::to_string(batch) + " events per call (as an import)",
+                                 items, items, producers, batch);
+  await_phase(batched, arrivals, static_cast<std::size_t>(items), wait);
+  batched.commits = db.batches_committed() - commits_before;
+  report_phase(batched, arrivals, baseline);
+  return single.complete && batched.complete;
 }
 
 }  // namespace schakel::bench

@@ -169,22 +169,10 @@ int main(int argc, char** argv) {
     std::printf("  gate: trivial permit-all stand-in; audit: in-memory SHA-256 chain, rows in the store\n");
     std::printf("  baseline in this run: %.0f bare durable one-row group commits/s from %d threads\n", base_rate,
                 producers);
-    auto commits_before = db.batches_committed();
-    bench::Phase single = bench::fire_referrals(router, "one event per Router::fire (as API calls)", 0, items,
-                                                producers, 1);
-    bench::await_phase(single, dest.arrivals, 0, wait);
-    single.commits = db.batches_committed() - commits_before;
-    commits_before = db.batches_committed();
-    bench::report_phase(single, dest.arrivals, base_rate);
-    bench::Phase batched = bench::fire_referrals(
-        router, "Router::fire_all, " + std::to_string(batch) + " events per call (as an import)", items, items,
-        producers, batch);
-    bench::await_phase(batched, dest.arrivals, static_cast<std::size_t>(items), wait);
-    batched.commits = db.batches_committed() - commits_before;
-    bench::report_phase(batched, dest.arrivals, base_rate);
+    const bool complete = bench::run_phases(router, db, dest.arrivals, wait, items, producers, batch, base_rate);
     engine.stop();
     std::printf("  (each item: queue+audit, lease, outcome+audit, each in a shared group commit)\n");
-    if (!single.complete || !batched.complete) rc = 1;
+    if (!complete) rc = 1;
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

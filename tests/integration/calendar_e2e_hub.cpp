@@ -99,19 +99,7 @@ std::string CalendarHub::start() {
                             "12AB", "--label", "calendar e2e admin"});
   if (admin.exit_code != 0) return "schakel token create failed: " + admin.output;
   tokens_["admin"] = token_line(admin.output);
-  daemon_ = std::make_unique<ChildProcess>(std::vector<std::string>{k_schakeld, "--config", config_.string()});
-  auto ready = daemon_->wait_for("\"msg\":\"ready\"", std::chrono::seconds(60));
-  if (!ready) return "schakeld did not get ready:\n" + daemon_->all_output();
-  const auto j = json::parse(*ready, nullptr, false);
-  const std::string url = j.is_object() ? j.value("api", "") : "";
-  if (url.rfind("https://127.0.0.1:", 0) != 0) return "no API URL in the ready line: " + *ready;
-  const auto connectors = j.value("connectors", json::array());
-  for (const char* c : {"cal-nurse", "cal-smw"}) {
-    if (std::find(connectors.begin(), connectors.end(), c) == connectors.end())
-      return std::string("connector ") + c + " did not load:\n" + daemon_->all_output();
-  }
-  client_.port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-  client_.ca_file = (data_dir_ / "tls" / "cert.pem").string();
+  if (auto failed = start_daemon(config_, data_dir_, {"cal-nurse", "cal-smw"}, daemon_, client_); !failed.empty()) return failed;
   for (const char* role : {"staff", "privacy_officer"}) {
     const auto r = api("admin", "POST", "/v1/tokens",
                        {{"role", role}, {"schools", {"12AB"}}, {"label", std::string("calendar e2e ") + role}});

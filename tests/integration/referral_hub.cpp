@@ -92,19 +92,7 @@ void ReferralHub::write_config(const HubOptions& o) const {
 }
 
 std::string ReferralHub::start() {
-  daemon_ = std::make_unique<ChildProcess>(std::vector<std::string>{k_schakeld, "--config", config_.string()});
-  auto ready = daemon_->wait_for("\"msg\":\"ready\"", std::chrono::seconds(60));
-  if (!ready) return "schakeld did not get ready:\n" + daemon_->all_output();
-  const auto j = json::parse(*ready, nullptr, false);
-  const std::string url = j.is_object() ? j.value("api", "") : "";
-  if (url.rfind("https://127.0.0.1:", 0) != 0) return "no API URL in the ready line: " + *ready;
-  const auto connectors = j.value("connectors", json::array());
-  for (const char* c : {"las", "swv-portal"}) {
-    if (std::find(connectors.begin(), connectors.end(), c) == connectors.end())
-      return std::string("connector ") + c + " did not load:\n" + daemon_->all_output();
-  }
-  client_.port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-  client_.ca_file = (data_dir_ / "tls" / "cert.pem").string();
+  if (auto failed = start_daemon(config_, data_dir_, {"las", "swv-portal"}, daemon_, client_); !failed.empty()) return failed;
   seen_lines_ = daemon_->lines().size();
   // The LAS first: the school must be in the store before anyone is recorded at it.
   (void)run_connector("las");
