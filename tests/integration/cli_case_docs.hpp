@@ -6,7 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "school_fixture.hpp"
+
 namespace schakel::cli_case {
+
+// A referral as the unit tests write it (tests/support/school_fixture.hpp).
+using test::referral_doc;
 
 using nlohmann::json;
 
@@ -92,17 +97,6 @@ inline json consent(const std::string& id, const std::string& student_id, const 
 
 inline json withdrawal(const std::string& guardian_id) {
   return {{"by", {{"kind", "guardian"}, {"guardian_id", guardian_id}}}, {"reason", k_withdrawal_reason}};
-}
-
-inline json referral(const std::string& id, const std::string& case_id, const std::string& student_id,
-                     const std::string& school_id) {
-  return {{"id", id},
-          {"school_id", school_id},
-          {"student_id", student_id},
-          {"case_id", case_id},
-          {"type", "arrangement"},
-          {"question", "Ondersteuning bij rekenen in de klas"},
-          {"education_needs", {"instructie in kleine stappen"}}};
 }
 
 inline json meeting(const std::string& id, const std::string& school_id, const std::string& case_id,

@@ -154,7 +154,7 @@ TEST_F(CliCase, AdminIbAndPrivacyOfficerEachDoTheirJobAndNothingMore) {
   c = as(ib, {"cases", "create", "--file", doc("case", case_doc("case_zoe", "stu_zoe", "sch_12ab"))});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_EQ(c.out, "created case case_zoe at stage ot (version 1)\n");
-  c = as(ib, {"referrals", "queue", "--file", doc("ref1", referral("ref_1", "case_zoe", "stu_zoe", "sch_12ab"))});
+  c = as(ib, {"referrals", "queue", "--file", doc("ref1", referral_doc("ref_1", "case_zoe", "stu_zoe", "sch_12ab"))});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_TRUE(has(c.out, "ROUTE")) << c.out;
   EXPECT_TRUE(has(c.out, "blocked (swv-referral): ")) << c.out;
@@ -193,7 +193,7 @@ TEST_F(CliCase, AdminIbAndPrivacyOfficerEachDoTheirJobAndNothingMore) {
   EXPECT_EQ(as_json(ib, {"consents", "list", "stu_zoe"})["consents"].size(), 1u);
 
   // With consent the referral is queued; the first still shows why it was blocked.
-  json ref2 = referral("ref_2", "case_zoe", "stu_zoe", "sch_12ab");
+  json ref2 = referral_doc("ref_2", "case_zoe", "stu_zoe", "sch_12ab");
   ref2["consent_ids"] = {"c1"};
   const json queued = as_json(ib, {"referrals", "queue", "--file", doc("ref2", ref2)});
   ASSERT_EQ(queued["routes"].size(), 1u) << queued.dump();
