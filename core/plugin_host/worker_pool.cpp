@@ -16,7 +16,6 @@ struct WorkerPool::State {
   std::deque<std::function<void()>> queue;
   std::list<Worker> workers;
   std::atomic<std::size_t> pending{0};  // queue.size(), readable without the lock
-  int sleeping = 0;                        // workers waiting on cv
   int spinning = 0;                        // workers looking for work before sleeping (0 or 1)
   std::size_t max_queue = 0;
   int replacements_left = 0;
@@ -53,9 +52,7 @@ void WorkerPool::spawn() {
         lock.lock();
         --state->spinning;
       }
-      ++state->sleeping;
       state->cv.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
-      --state->sleeping;
       if (state->queue.empty()) return;  // stopping and drained
       auto task = std::move(state->queue.front());
       state->queue.pop_front();
