@@ -22,6 +22,7 @@
 #include "../support/cli_runner.hpp"
 #include "../support/temp_dir.hpp"
 #include "cli_case_docs.hpp"
+#include "hub_common.hpp"
 #include "store/store.hpp"
 
 using namespace schakel;
@@ -29,8 +30,8 @@ using namespace schakel::cli_case;
 
 namespace {
 
-const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
-const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
+using test::hub::k_schakel;
+using test::hub::k_schakeld;
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

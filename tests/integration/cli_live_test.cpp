@@ -13,14 +13,15 @@
 #include "../support/child_process.hpp"
 #include "../support/cli_runner.hpp"
 #include "../support/temp_dir.hpp"
+#include "hub_common.hpp"
 #include "store/store.hpp"
 
 using namespace schakel;
 
 namespace {
 
-const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
-const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
+using test::hub::k_schakel;
+using test::hub::k_schakeld;
 
 std::string config_text(const std::string& extra = "") {
   return "version: 1\ninstance:\n  name: cli-live\n  demo: true\n  data_dir: data\n"

@@ -1,6 +1,6 @@
 #pragma once
-// What the end-to-end hubs (referral, calendar) share: where the binaries are, and reading the
-// secret `schakel token create` prints.
+// What the integration tests that run schakeld share: where the binaries are, reading the
+// secret `schakel token create` prints, and starting the daemon up to its ready line.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
