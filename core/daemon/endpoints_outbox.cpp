@@ -134,11 +134,11 @@ ApiResponse retry_item(Runtime& rt, RequestContext& ctx) {
                                                     store::outbox_state_name((*item)->state) +
                                                     "; only a dead letter can be retried");
   }
-  if (const Status st = rt.delivery().replay(id, actor_of(ctx)); !st) return status_response(st);
+  // The answer is the item as the replay left it: a delivery worker may take it at once.
+  auto replayed = rt.delivery().replay(id, actor_of(ctx));
+  if (!replayed) return status_response(replayed.status());
   log::info("dead letter retried", {{"outbox_id", id}, {"by", actor_of(ctx)}});
-  auto after = rt.delivery().inspect(id);
-  if (!after || !*after) return api::json_response(200, {{"id", id}, {"state", "pending"}});
-  return api::json_response(200, item_json(**after));
+  return api::json_response(200, item_json(*replayed));
 }
 
 }  // namespace

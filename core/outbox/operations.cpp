@@ -130,8 +130,9 @@ Result<std::optional<OutboxItem>> DeliveryEngine::inspect(std::int64_t id) {
   return (*tx)->get_outbox(id);
 }
 
-Status DeliveryEngine::replay(std::int64_t id, const std::string& actor) {
+Result<store::OutboxItem> DeliveryEngine::replay(std::int64_t id, const std::string& actor) {
   const TimePoint now = clock_.now();
+  store::OutboxItem replayed;
   const Status written = store_.write([&](store::Transaction& tx) -> Status {
     auto item = tx.get_outbox(id);
     if (!item) return item.status();
@@ -143,11 +144,15 @@ Status DeliveryEngine::replay(std::int64_t id, const std::string& actor) {
     e.actor_role.clear();
     e.attempt = 0;
     e.reason = "dead letter replayed by " + actor + " (was: " + (*item)->last_error + ")";
-    return audit_.append(tx, e);
+    SCHAKEL_TRY(audit_.append(tx, e));
+    auto after = tx.get_outbox(id);
+    if (!after) return after.status();
+    replayed = std::move(**after);
+    return Status::ok();
   });
   if (!written) return written;
   wake();
-  return Status::ok();
+  return replayed;
 }
 
 }  // namespace schakel::outbox

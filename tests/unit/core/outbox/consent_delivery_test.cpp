@@ -130,7 +130,10 @@ TEST_F(ConsentFixture, DeadLetterIsListedInspectedAndReplayedWithAnAuditEntry) {
   EXPECT_EQ((*one)->document, make_item("k", "swv-portal", clock.now()).document);
 
   refuse = false;  // the admin fixed the birth date at the source
-  ASSERT_TRUE(engine.replay(id, "admin:jan"));
+  auto replayed = engine.replay(id, "admin:jan");
+  ASSERT_TRUE(replayed) << replayed.status().message();
+  EXPECT_EQ(replayed->state, OutboxState::pending);
+  EXPECT_EQ(replayed->attempts, 0);
   EXPECT_EQ(f.item(id).attempts, 0);
   auto rows = f.audit();
   ASSERT_FALSE(rows.empty());
@@ -139,7 +142,7 @@ TEST_F(ConsentFixture, DeadLetterIsListedInspectedAndReplayedWithAnAuditEntry) {
   ASSERT_TRUE(engine.run_due("swv-portal", 10));
   EXPECT_EQ(f.item(id).state, OutboxState::delivered);
   // A replay of something not dead is refused.
-  EXPECT_EQ(engine.replay(id, "admin:jan").code(), ErrorCode::conflict);
+  EXPECT_EQ(engine.replay(id, "admin:jan").status().code(), ErrorCode::conflict);
 }
 
 }  // namespace
