@@ -192,11 +192,11 @@ Status AuditLogSink::append(store::Transaction& tx, const outbox::AuditEvent& e)
 }
 
 outbox::DeliveryResult PluginDestination::deliver(const std::string& bytes, const std::string& key) {
-  return delivery_result(host_.deliver(connector_, bytes, key).get());
+  return delivery_result(plugin_host::PluginHost::await(host_.deliver(connector_, bytes, key)));
 }
 
 outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std::string& reason, const std::string&) {
-  return delivery_result(host_.revoke(connector_, receipt.dump(), reason).get());
+  return delivery_result(plugin_host::PluginHost::await(host_.revoke(connector_, receipt.dump(), reason)));
 }
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {

@@ -255,6 +255,15 @@ std::future<CallResult> PluginHost::revoke(const std::string& id, std::string re
   return as_future([&](CallDone d) { revoke(id, std::move(receipt), std::move(reason), std::move(d)); });
 }
 
+CallResult PluginHost::await(std::future<CallResult> result) {
+  constexpr int k_spin_rounds = 200;
+  for (int i = 0; i < k_spin_rounds; ++i) {
+    if (result.wait_for(std::chrono::seconds(0)) == std::future_status::ready) break;
+    std::this_thread::yield();
+  }
+  return result.get();
+}
+
 void PluginHost::tick() {
   std::vector<std::shared_ptr<Connector>> all;
   {

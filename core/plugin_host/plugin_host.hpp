@@ -145,6 +145,9 @@ class PluginHost {
   std::future<CallResult> poll(const std::string& connector);
   std::future<CallResult> deliver(const std::string& connector, std::string document, std::string idempotency_key);
   std::future<CallResult> revoke(const std::string& connector, std::string receipt_json, std::string reason);
+  // Waits for a call's result, as the daemon's delivery workers do: a brief look first, since a
+  // fast plugin answers within microseconds and a sleeping caller's wake-up costs several.
+  static CallResult await(std::future<CallResult> result);
 
   // Marks calls past their deadline and restarts connectors whose backoff has passed.
   void tick();

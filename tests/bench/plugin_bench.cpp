@@ -1,7 +1,8 @@
 // Plugin call overhead. Each benchmark delivers the same small document to the no-op sink:
 //   direct      - the plugin's deliver() called through its descriptor, no host in between;
 //   host        - PluginHost::deliver as the daemon calls it: queued to the connector, run on the
-//                 worker pool under a deadline, receipt copied, result handed back (one at a time);
+//                 worker pool under a deadline, receipt copied, result handed back and awaited with
+//                 PluginHost::await as the delivery workers do (one at a time);
 //   throughput  - many deliveries in flight to two connectors on a pool of two workers.
 // HostOverhead times both in the same run and reports the difference per call.
 //   cmake --preset bench && cmake --build --preset bench --target plugin_bench
@@ -125,7 +126,7 @@ void BM_HostOverhead(benchmark::State& state) {
     auto t1 = clock::now();
     const double c1 = process_cpu_us();
     for (int i = 0; i < k_block; ++i)
-      benchmark::DoNotOptimize(host.deliver("noop", k_document, "route-1:student-9:v3").get().receipt_json);
+      benchmark::DoNotOptimize(PluginHost::await(host.deliver("noop", k_document, "route-1:student-9:v3")).receipt_json);
     auto t2 = clock::now();
     const double c2 = process_cpu_us();
     direct_time += t1 - t0;
