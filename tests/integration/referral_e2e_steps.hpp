@@ -62,6 +62,14 @@ inline std::set<std::string> delivered_referrals(ReferralHub& hub) {
   return out;
 }
 
+// The deliveries the audit log records as delivered. The delivered mark commits just after the
+// plugin's receipt line, so a test waits for this count rather than reading it once.
+inline int audited_deliveries(ReferralHub& hub) {
+  int n = 0;
+  for (const auto& e : hub.audit_export("deliver")) n += e.value("outcome", "") == "delivered";
+  return n;
+}
+
 // The dead letters' last errors (GET /v1/outbox?state=dead), one string.
 inline std::string dead_letters(ReferralHub& hub) {
   const auto r = hub.api("admin", "GET", "/v1/outbox?state=dead");
