@@ -109,7 +109,7 @@ ApiResponse withdraw(api::ApiService& service, Runtime& rt, RequestContext& ctx)
   json out = {{"consent", consent::to_json(*withdrawn)}, {"revocation", "queued"}};
   // The parents' own words (category views) stay in the consent record: the outbox, the audit log
   // and the recipients are told only that consent was withdrawn.
-  if (Status st = rt.delivery().on_consent_withdrawn(id, student.id, "consent withdrawn", actor_of(ctx)); !st) {
+  if (Status st = rt.delivery().on_consent_withdrawn(id, student.id, "consent withdrawn", {actor_of(ctx), role_of(ctx)}); !st) {
     out["revocation"] = "failed";
     out["revocation_error"] = "the withdrawal is recorded, but queueing revocations failed; the delivery "
                               "re-check still stops what is queued";

@@ -135,7 +135,7 @@ ApiResponse retry_item(Runtime& rt, RequestContext& ctx) {
                                                     "; only a dead letter can be retried");
   }
   // The answer is the item as the replay left it: a delivery worker may take it at once.
-  auto replayed = rt.delivery().replay(id, actor_of(ctx));
+  auto replayed = rt.delivery().replay(id, {actor_of(ctx), api::role_name(ctx.principal()->role)});
   if (!replayed) return status_response(replayed.status());
   log::info("dead letter retried", {{"outbox_id", id}, {"by", actor_of(ctx)}});
   return api::json_response(200, item_json(*replayed));

@@ -100,14 +100,14 @@ class DeliveryEngine {
   // covered that the gate now denies are dropped, and each delivered disclosure it covered gets
   // a revocation to a destination that can revoke. All audited.
   Status on_consent_withdrawn(const std::string& consent_id, const std::string& student_id,
-                              const std::string& reason, const std::string& actor);
+                              const std::string& reason, const Actor& actor);
 
   // Dead letters: list (paged by id), inspect, replay (audited, by `actor`). A replay answers the
   // item as the replay left it (pending, due now), before a delivery worker can pick it up.
   Result<std::vector<store::OutboxItem>> dead_letters(const std::optional<std::string>& connector,
                                                       std::int64_t after_id, int limit);
   Result<std::optional<store::OutboxItem>> inspect(std::int64_t id);
-  Result<store::OutboxItem> replay(std::int64_t id, const std::string& actor);
+  Result<store::OutboxItem> replay(std::int64_t id, const Actor& actor);
 
   [[nodiscard]] std::int64_t attempts_made() const { return attempts_made_.load(); }
 

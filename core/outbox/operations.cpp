@@ -18,7 +18,7 @@ bool covers(const OutboxItem& item, const std::string& consent_id) {
 
 Status DeliveryEngine::on_consent_withdrawn(const std::string& consent_id,
                                             const std::string& student_id,
-                                            const std::string& reason, const std::string& actor) {
+                                            const std::string& reason, const Actor& actor) {
   const TimePoint now = clock_.now();
   // Which destinations can be told: decided before the transaction, without holding mu_ in it.
   std::map<std::string, bool> can_revoke;
@@ -63,6 +63,8 @@ Status DeliveryEngine::on_consent_withdrawn(const std::string& consent_id,
         return st;
       }
       AuditEvent e = event_for(it, "dropped");
+      e.actor = actor.id;  // the person whose withdrawal stopped it
+      e.actor_role = actor.role;
       e.attempt = it.attempts;
       e.reason = why;
       e.consent_ids = decision.consent_ids;
@@ -98,8 +100,8 @@ Status DeliveryEngine::on_consent_withdrawn(const std::string& consent_id,
       if (!queued) return queued.status();
       if (!queued->inserted) continue;
       AuditEvent e = event_for(queued->item, "permitted");
-      e.actor = actor;
-      e.actor_role.clear();
+      e.actor = actor.id;
+      e.actor_role = actor.role;
       e.attempt = 0;
       e.reason = "revocation of outbox item " + std::to_string(it.id) + " queued: consent " +
                  consent_id + " withdrawn" + (reason.empty() ? "" : ": " + reason);
@@ -130,7 +132,7 @@ Result<std::optional<OutboxItem>> DeliveryEngine::inspect(std::int64_t id) {
   return (*tx)->get_outbox(id);
 }
 
-Result<store::OutboxItem> DeliveryEngine::replay(std::int64_t id, const std::string& actor) {
+Result<store::OutboxItem> DeliveryEngine::replay(std::int64_t id, const Actor& actor) {
   const TimePoint now = clock_.now();
   store::OutboxItem replayed;
   const Status written = store_.write([&](store::Transaction& tx) -> Status {
@@ -140,10 +142,10 @@ Result<store::OutboxItem> DeliveryEngine::replay(std::int64_t id, const std::str
     SCHAKEL_TRY(tx.replay_outbox(id, now));
     // The schema has no "replay" action: a replay is a delivery permitted again, by a person.
     AuditEvent e = event_for(**item, "permitted");
-    e.actor = actor;
-    e.actor_role.clear();
+    e.actor = actor.id;
+    e.actor_role = actor.role;
     e.attempt = 0;
-    e.reason = "dead letter replayed by " + actor + " (was: " + (*item)->last_error + ")";
+    e.reason = "dead letter replayed by " + actor.id + " (was: " + (*item)->last_error + ")";
     SCHAKEL_TRY(audit_.append(tx, e));
     auto after = tx.get_outbox(id);
     if (!after) return after.status();

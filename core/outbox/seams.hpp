@@ -65,6 +65,12 @@ class Gate {
                                     const nlohmann::json& doc, TimePoint at) = 0;
 };
 
+// Who asked for an operation on the outbox (a withdrawal, a replay): named in its audit entries.
+struct Actor {
+  std::string id;    // "admin:jan", the token's actor
+  std::string role;  // the token's role ("admin", "staff", ...)
+};
+
 // One audit entry (DESIGN section 5) before the audit module adds sequence, time and hashes.
 struct AuditEvent {
   std::string action;   // disclose, deliver, revoke (audit_event.schema.json)

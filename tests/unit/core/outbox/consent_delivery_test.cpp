@@ -40,11 +40,14 @@ TEST_F(ConsentFixture, AnItemWaitingInBackoffIsDroppedOnWithdrawalAndNeverArrive
   ASSERT_EQ(f.item(id).state, OutboxState::pending);
 
   gate.deny("identity");  // the consent module now denies the student's identity
-  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "ouder trekt toestemming in", "ib:fatima"));
+  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "ouder trekt toestemming in", {"ib:fatima", "staff"}));
   auto it = f.item(id);
   EXPECT_EQ(it.state, OutboxState::dropped);
   EXPECT_NE(it.last_error.find("consent con_0001 withdrawn"), std::string::npos) << it.last_error;
   EXPECT_EQ(f.audit_count("deliver", "dropped"), 1);
+  ASSERT_FALSE(f.audit().empty());
+  EXPECT_EQ(f.audit().back().actor, "ib:fatima");
+  EXPECT_EQ(f.audit().back().actor_role, "staff");
 
   clock.advance(1h);
   auto r = engine.run_due("swv-portal", 10);
@@ -81,9 +84,9 @@ TEST_F(ConsentFixture, RevocationAfterDeliveryCarriesTheReceiptAndPassesNoGate) 
   gate.deny("identity");
   gate.deny("case");
   const int gate_calls = gate.calls();
-  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "toestemming ingetrokken", "ib:fatima"));
+  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "toestemming ingetrokken", {"ib:fatima", "staff"}));
   // Queuing twice (a repeated withdrawal) does not queue a second revocation.
-  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "toestemming ingetrokken", "ib:fatima"));
+  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "toestemming ingetrokken", {"ib:fatima", "staff"}));
   auto r = engine.run_due("swv-portal", 10);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->size(), 1U);
@@ -108,7 +111,7 @@ TEST_F(ConsentFixture, NoRevocationToADestinationWithoutTheCapability) {
   const auto id = enqueue(*f.store, make_item("k", "calendar", clock.now()));
   ASSERT_TRUE(engine.run_due("calendar", 10));
   ASSERT_EQ(f.item(id).state, OutboxState::delivered);
-  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "ingetrokken", "ib"));
+  ASSERT_TRUE(engine.on_consent_withdrawn("con_0001", "stu_1", "ingetrokken", {"ib", "staff"}));
   EXPECT_EQ(f.outbox().size(), 1U);
 }
 
@@ -130,7 +133,7 @@ TEST_F(ConsentFixture, DeadLetterIsListedInspectedAndReplayedWithAnAuditEntry) {
   EXPECT_EQ((*one)->document, make_item("k", "swv-portal", clock.now()).document);
 
   refuse = false;  // the admin fixed the birth date at the source
-  auto replayed = engine.replay(id, "admin:jan");
+  auto replayed = engine.replay(id, {"admin:jan", "operator"});
   ASSERT_TRUE(replayed) << replayed.status().message();
   EXPECT_EQ(replayed->state, OutboxState::pending);
   EXPECT_EQ(replayed->attempts, 0);
@@ -138,11 +141,12 @@ TEST_F(ConsentFixture, DeadLetterIsListedInspectedAndReplayedWithAnAuditEntry) {
   auto rows = f.audit();
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows.back().actor, "admin:jan");
+  EXPECT_EQ(rows.back().actor_role, "operator");
   EXPECT_NE(rows.back().reason.find("dead letter replayed by admin:jan"), std::string::npos);
   ASSERT_TRUE(engine.run_due("swv-portal", 10));
   EXPECT_EQ(f.item(id).state, OutboxState::delivered);
   // A replay of something not dead is refused.
-  EXPECT_EQ(engine.replay(id, "admin:jan").status().code(), ErrorCode::conflict);
+  EXPECT_EQ(engine.replay(id, {"admin:jan", "operator"}).status().code(), ErrorCode::conflict);
 }
 
 }  // namespace
