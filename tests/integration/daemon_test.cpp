@@ -10,14 +10,15 @@
 #include "../support/api_test_client.hpp"
 #include "../support/child_process.hpp"
 #include "../support/temp_dir.hpp"
+#include "hub_common.hpp"
 
 using namespace schakel;
 using namespace std::chrono_literals;
 
 namespace {
 
-const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
-const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
+using test::hub::k_schakel;
+using test::hub::k_schakeld;
 
 std::string config_text(const std::string& name) {
   return "version: 1\ninstance:\n  name: " + name +

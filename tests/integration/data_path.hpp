@@ -10,11 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/child_process.hpp"
+#include "hub_common.hpp"
 
 namespace schakel::test {
 
-inline const std::string k_schakeld = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakeld";
-inline const std::string k_schakel = std::string(SCHAKEL_BINARY_DIR) + "/bin/schakel";
+using hub::k_schakel;
+using hub::k_schakeld;
 inline const std::string k_plugin_dir = std::string(SCHAKEL_BINARY_DIR) + "/plugins";
 
 struct DataPathConfig {
