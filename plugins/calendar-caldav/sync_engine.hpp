@@ -45,6 +45,9 @@ class SyncEngine {
     std::string ics;  // empty: not fetched yet
   };
   Result<std::optional<EventState>> load(const std::string& uid);
+  // The receipt of the last delivery when `event_json` equals it and the server copy's ETag is
+  // known; nullopt when the document has to go through write() in full.
+  std::optional<nlohmann::json> unchanged_receipt(const nlohmann::json& event_json);
   Status save(const std::string& uid, const EventState& s);
   Status remember_uid(const std::string& uid);
   Result<std::vector<std::string>> known_uids();

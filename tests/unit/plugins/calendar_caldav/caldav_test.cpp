@@ -45,6 +45,7 @@ TEST_F(Caldav, CreatesOnceWithIfNoneMatchAndSendsNothingForAnUnchangedDocument) 
   const auto again = deliver(meeting(k_uid, 0, k_start, k_end));
   ASSERT_EQ(again.code, CallCode::ok) << again.message;
   EXPECT_EQ(json::parse(again.receipt_json)["etag"], etag) << "an unchanged meeting was written again";
+  EXPECT_EQ(json::parse(again.receipt_json), receipt) << "the receipt of an unchanged meeting differs";
   EXPECT_EQ(server_copy("ot-2026-11-24%40schakel.invalid").second, etag);
 }
 
