@@ -7,6 +7,8 @@
 // turned off (state "ctag_unsupported", so every poll sends its sync-collection REPORT), then as
 // shipped (a Depth-0 PROPFIND of getctag, the REPORT only when the calendar changed).
 // Usage: caldav_bench [SCHOOLS=50] [MEETINGS=8] [MEMBERS=6] [WORKERS=4] [COMPARE=1 (0: as shipped only)]
+// With SCHAKEL_CALDAV_BASELINE_PLUGIN=<an older libschakel_calendar_caldav.so> the first
+// measurement loads that build instead, for a before/after comparison in one process.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -65,8 +67,9 @@ struct Shape {
 
 std::string user(int school, int member) { return "m" + std::to_string(school * 100 + member); }
 
-// Run 1 and run 2 against a fresh Radicale; `ctag` false turns the getctag check off.
-bool measure(const Shape& shape, bool ctag, RunResult& first, RunResult& second) {
+// Run 1 and run 2 against a fresh Radicale with the plugin in `plugin_file`; `ctag` false turns
+// the getctag check off.
+bool measure(const Shape& shape, bool ctag, const std::string& plugin_file, RunResult& first, RunResult& second) {
   const int schools = shape.schools;
   const int meetings = shape.meetings;
   const int members = shape.members;
@@ -80,7 +83,7 @@ bool measure(const Shape& shape, bool ctag, RunResult& first, RunResult& second)
 
   test::TempDir plugin_dir;
   const auto plugin = plugin_dir.path() / "libschakel_calendar_caldav.so";
-  std::filesystem::copy_file(SCHAKEL_CALENDAR_CALDAV_PLUGIN, plugin);
+  std::filesystem::copy_file(plugin_file, plugin);
   ManualClock clock(TimePoint{std::chrono::seconds{1789000000}});
   auto state = plugin_host::memory_state_store();
   auto options = test::plugin_test_options(plugin_dir.path(), clock);
@@ -159,10 +162,13 @@ int main(int argc, char** argv) {
     if (!ctag && !compare) continue;
     RunResult first;
     RunResult second;
-    if (!measure(shape, ctag, first, second)) return 1;
+    const char* baseline = std::getenv("SCHAKEL_CALDAV_BASELINE_PLUGIN");
+    const std::string plugin_file = !ctag && baseline != nullptr ? baseline : SCHAKEL_CALENDAR_CALDAV_PLUGIN;
+    if (!measure(shape, ctag, plugin_file, first, second)) return 1;
     failures += first.failures + second.failures;
-    std::printf(" %s\n", ctag ? "as shipped (getctag, then sync-collection when changed):"
-                               : "getctag check off (sync-collection REPORT on every poll):");
+    std::printf(" %s\n  plugin %s\n", ctag ? "as shipped (getctag, then sync-collection when changed):"
+                                           : "getctag check off (sync-collection REPORT on every poll):",
+                plugin_file.c_str());
     for (const auto& [name, r] : {std::pair{"run 1 (create + sync):  ", first}, std::pair{"run 2 (nothing changed):", second}}) {
       std::printf("  %s   %8.2f s  %8.1f events/s  (deliver %.3f s, poll %.3f s)  failures %d\n", name, r.seconds,
                   events / r.seconds, r.deliver_seconds, r.seconds - r.deliver_seconds, r.failures);
