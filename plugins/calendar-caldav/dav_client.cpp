@@ -86,7 +86,8 @@ Result<http::Response> DavClient::send(const std::string& method, const std::str
 
 Result<MultiStatus> DavClient::propfind(const std::string& url, int depth, const std::string& props) {
   std::string body = std::string(k_xml_head) +
-                     "<d:propfind xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><d:prop>" + props +
+                     "<d:propfind xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\" "
+                     "xmlns:cs=\"http://calendarserver.org/ns/\"><d:prop>" + props +
                      "</d:prop></d:propfind>";
   auto res = send("PROPFIND", url,
                   {{"Depth", std::to_string(depth)}, {"Content-Type", "application/xml; charset=utf-8"}},

@@ -86,4 +86,9 @@ Result<SyncAnswer> sync_collection(DavClient& dav, const std::string& collection
 // Depth-1 PROPFIND of the members' ETags: the fallback when sync-collection is not there.
 Result<MultiStatus> list_etags(DavClient& dav, const std::string& collection);
 
+// The collection's CS:getctag by a Depth-0 PROPFIND: one cheap request that tells whether
+// anything in the calendar changed. nullopt when the server has no such property (or refuses the
+// PROPFIND for a reason other than credentials or trouble worth a retry).
+Result<std::optional<std::string>> collection_ctag(DavClient& dav, const std::string& collection);
+
 }  // namespace schakel::caldav

@@ -20,6 +20,8 @@ inline constexpr const char* k_calendar_home_set = "urn:ietf:params:xml:ns:calda
 inline constexpr const char* k_calendar_data = "urn:ietf:params:xml:ns:caldav calendar-data";
 inline constexpr const char* k_supported_components = "urn:ietf:params:xml:ns:caldav supported-calendar-component-set";
 inline constexpr const char* k_calendar_type = "urn:ietf:params:xml:ns:caldav calendar";
+// CalendarServer's collection tag: changes whenever any member (or the collection) changes.
+inline constexpr const char* k_getctag = "http://calendarserver.org/ns/ getctag";
 
 struct PropValue {
   std::string text;                   // character data anywhere inside, e.g. an ETag or ICS

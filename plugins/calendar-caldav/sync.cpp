@@ -51,4 +51,17 @@ Result<MultiStatus> list_etags(DavClient& dav, const std::string& collection) {
   return dav.propfind(collection, 1, "<d:getetag/>");
 }
 
+Result<std::optional<std::string>> collection_ctag(DavClient& dav, const std::string& collection) {
+  auto ms = dav.propfind(collection, 0, "<cs:getctag/>");
+  if (!ms) {
+    const ErrorCode code = ms.status().code();
+    if (code == ErrorCode::unavailable || code == ErrorCode::denied) return ms.status();
+    return std::optional<std::string>{};
+  }
+  for (const auto& r : ms->responses) {
+    if (const auto* t = r.prop(k_getctag); t != nullptr && !t->text.empty()) return std::optional<std::string>{t->text};
+  }
+  return std::optional<std::string>{};
+}
+
 }  // namespace schakel::caldav

@@ -5,9 +5,11 @@
 // sync token (or, without sync-collection, by comparing ETags), reports replies and edits made
 // by hand as records, and puts Schakel's time and agenda back.
 //
-// State keys: "collection" {url, calendar, href}; "sync_token"; "sync_unsupported"; "uids" (the
-// UIDs written, a JSON array); "event/<uid>" (rules.hpp EventState).
+// State keys: "collection" {url, calendar, href}; "sync_token"; "sync_unsupported"; "ctag"
+// {href, ctag} (the collection's CS:getctag before the last complete read); "ctag_unsupported";
+// "uids" (the UIDs written, a JSON array); "event/<uid>" (rules.hpp EventState).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,9 @@ class SyncEngine {
     std::string ics;  // empty: not fetched yet
   };
   Result<std::optional<EventState>> load(const std::string& uid);
+  // The receipt of the last delivery when `event_json` equals it and the server copy's ETag is
+  // known; nullopt when the document has to go through write() in full.
+  std::optional<nlohmann::json> unchanged_receipt(const nlohmann::json& event_json);
   Status save(const std::string& uid, const EventState& s);
   Status remember_uid(const std::string& uid);
   Result<std::vector<std::string>> known_uids();
@@ -55,6 +60,8 @@ class SyncEngine {
   Status reconcile(const std::string& uid, EventState& s, const Member& m);
   Status reconcile_all(std::vector<Member> changed, const std::vector<std::string>& removed);
   Status emit(const std::string& stream, const nlohmann::json& record);
+  // The changes since the stored sync token (or by ETags), whatever the getctag says.
+  Status read_all(const std::string& col);
 
   plugin::Host host_;
   std::unique_ptr<DavClient> dav_;

@@ -45,6 +45,7 @@ TEST_F(Caldav, CreatesOnceWithIfNoneMatchAndSendsNothingForAnUnchangedDocument) 
   const auto again = deliver(meeting(k_uid, 0, k_start, k_end));
   ASSERT_EQ(again.code, CallCode::ok) << again.message;
   EXPECT_EQ(json::parse(again.receipt_json)["etag"], etag) << "an unchanged meeting was written again";
+  EXPECT_EQ(json::parse(again.receipt_json), receipt) << "the receipt of an unchanged meeting differs";
   EXPECT_EQ(server_copy("ot-2026-11-24%40schakel.invalid").second, etag);
 }
 
@@ -112,6 +113,62 @@ TEST_F(Caldav, ReadsAReplyThroughSyncCollectionOnce) {
   // A later change by Schakel keeps the reply.
   ASSERT_EQ(deliver(meeting("m3", 1, "2026-11-24T10:00:00+01:00", k_end)).code, CallCode::ok);
   EXPECT_EQ(server_copy("m3").first.attendees[0].partstat, ical::PartStat::accepted);
+}
+
+TEST_F(Caldav, AnUnchangedGetctagSkipsTheReportButAReplyOrAMoveAfterItIsStillSeen) {
+  ASSERT_TRUE(add(settings()));
+  ASSERT_EQ(deliver(meeting("m20", 0, k_start, k_end)).code, CallCode::ok);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  const auto token = state("sync_token");
+  const auto ctag = state("ctag");
+  ASSERT_TRUE(token && ctag);
+  EXPECT_EQ(json::parse(*ctag)["href"], radicale().url("/nurse/" + calendar_ + "/"));
+  // A token the server would refuse: had the next poll sent its REPORT, the refusal would have
+  // made it read the whole calendar and store a fresh token.
+  const std::string refused = "http://radicale.org/ns/sync/unknown";
+  ASSERT_TRUE(state_->put("cal", "sync_token", refused));
+  ASSERT_EQ(poll().code, CallCode::ok);
+  EXPECT_EQ(state("sync_token"), refused) << "a poll of an unchanged calendar sent the sync-collection REPORT";
+  EXPECT_EQ(state("ctag"), ctag);
+  ASSERT_TRUE(state_->put("cal", "sync_token", *token));
+
+  // The recipient declines: the tag changes, so the next poll reads the change.
+  edit_by_hand("m20", [](std::string& ics) { replace(ics, "PARTSTAT=NEEDS-ACTION", "PARTSTAT=DECLINED"); });
+  ASSERT_EQ(poll().code, CallCode::ok);
+  const auto replies = of_stream(records(), "calendar_reply");
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].record["partstat"], "declined");
+  EXPECT_NE(state("sync_token"), token);
+  EXPECT_NE(state("ctag"), ctag);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  EXPECT_EQ(records().size(), 1U) << "the same reply was reported twice";
+
+  // Moved by hand after a quiet poll: still seen, reported and put back with the decline kept.
+  edit_by_hand("m20", [](std::string& ics) { replace(ics, "20261124T093000", "20261124T080000"); });
+  ASSERT_EQ(poll().code, CallCode::ok);
+  const auto changes = of_stream(records(), "calendar_change");
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes[0].record["kind"], "moved");
+  EXPECT_EQ(changes[0].record["found_start"], "2026-11-24T08:00:00+01:00");
+  auto [copy, etag] = server_copy("m20");
+  EXPECT_EQ(ical::format_amsterdam(copy.start), k_start);
+  EXPECT_EQ(copy.attendees[0].partstat, ical::PartStat::declined);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  EXPECT_EQ(records().size(), 2U);
+}
+
+TEST_F(Caldav, WithTheGetctagCheckOffEveryPollSendsItsReport) {
+  ASSERT_TRUE(add(settings()));
+  ASSERT_TRUE(state_->put("cal", "ctag_unsupported", "1"));
+  ASSERT_EQ(deliver(meeting("m21", 0, k_start, k_end)).code, CallCode::ok);
+  ASSERT_EQ(poll().code, CallCode::ok);
+  EXPECT_FALSE(state("ctag"));
+  const std::string refused = "http://radicale.org/ns/sync/unknown";
+  ASSERT_TRUE(state_->put("cal", "sync_token", refused));
+  ASSERT_EQ(poll().code, CallCode::ok);
+  EXPECT_NE(state("sync_token"), refused);
+  EXPECT_TRUE(records().empty());
 }
 
 TEST_F(Caldav, AMeetingMovedByHandIsReportedAndPutBack) {
