@@ -5,17 +5,14 @@
 #include <set>
 
 namespace schakel::consent {
-namespace {
-
-using nlohmann::json;
 
 // The category patterns as a tree of tokens; "*" matches any array index or any object key
 // that has no node of its own (additionalProperties).
-struct PatternNode {
+struct CategoryTree::Node {
   const std::string* category = nullptr;
-  std::map<std::string, PatternNode> children;
+  std::map<std::string, Node, std::less<>> children;
 
-  [[nodiscard]] const PatternNode* child(const std::string& token, bool array) const {
+  [[nodiscard]] const Node* child(const std::string& token, bool array) const {
     if (!array) {
       if (auto it = children.find(token); it != children.end()) return &it->second;
     }
@@ -23,6 +20,12 @@ struct PatternNode {
     return star == children.end() ? nullptr : &star->second;
   }
 };
+
+namespace {
+
+using nlohmann::json;
+
+using PatternNode = CategoryTree::Node;
 
 std::vector<std::string> split_pointer(const std::string& pointer) {
   std::vector<std::string> out;
@@ -46,15 +49,6 @@ std::vector<std::string> split_pointer(const std::string& pointer) {
   }
 }
 
-PatternNode build_tree(const std::vector<schema::CategoryPath>& paths) {
-  PatternNode root;
-  for (const auto& p : paths) {
-    PatternNode* n = &root;
-    for (const auto& t : split_pointer(p.pointer)) n = &n->children[t];
-    n->category = &p.category;
-  }
-  return root;
-}
 
 const std::string k_case = "case";
 
@@ -166,18 +160,38 @@ const char* outcome_name(GateOutcome outcome) {
   return "blocked";
 }
 
+CategoryTree::CategoryTree(std::vector<schema::CategoryPath> paths)
+    : paths_(std::move(paths)), root_(std::make_unique<Node>()) {
+  for (const auto& p : paths_) {
+    Node* n = root_.get();
+    for (const auto& t : split_pointer(p.pointer)) n = &n->children[t];
+    n->category = &p.category;
+  }
+}
+
+CategoryTree::~CategoryTree() = default;
+
 std::vector<std::string> categories_present(const json& doc, const std::vector<schema::CategoryPath>& paths) {
-  const PatternNode tree = build_tree(paths);
+  return categories_present(doc, CategoryTree(paths));
+}
+
+std::vector<std::string> categories_present(const json& doc, const CategoryTree& tree) {
   Walker w;
-  json copy = doc;  // the walk takes a mutable node; without a decision it changes nothing
-  w.walk(copy, &tree, nullptr, nullptr);
+  // Without a decision the walk erases nothing: it only reads through the mutable reference, so
+  // the document need not be copied.
+  w.walk(const_cast<json&>(doc), &tree.root(), nullptr, nullptr);
   return {w.present.begin(), w.present.end()};
 }
 
 GateResult apply_gate(const json& doc, const std::vector<schema::CategoryPath>& paths, const Decision& decision,
                       RoutePolicy policy, const std::vector<std::string>& required) {
+  return apply_gate(doc, CategoryTree(paths), decision, policy, required);
+}
+
+GateResult apply_gate(const json& doc, const CategoryTree& tree, const Decision& decision, RoutePolicy policy,
+                      const std::vector<std::string>& required) {
   GateResult out;
-  const auto present = categories_present(doc, paths);
+  const auto present = categories_present(doc, tree);
   std::set<std::string> ids;
   for (const auto& category : present) {
     const auto* d = decision.find(category);
@@ -199,11 +213,10 @@ GateResult apply_gate(const json& doc, const std::vector<schema::CategoryPath>& 
     out.reasons.insert(out.reasons.begin(), "the route blocks a document with a denied category");
     return out;
   }
-  const PatternNode tree = build_tree(paths);
   Walker w;
   w.decision = &decision;
   json redacted = doc;
-  if (!w.walk(redacted, &tree, nullptr, nullptr)) redacted = json();  // the root itself was denied
+  if (!w.walk(redacted, &tree.root(), nullptr, nullptr)) redacted = json();  // the root itself was denied
   const std::set<std::string> req(required.begin(), required.end());
   std::set<std::string> hits;
   for (const auto& pattern : w.removed_patterns)
@@ -216,7 +229,7 @@ GateResult apply_gate(const json& doc, const std::vector<schema::CategoryPath>& 
   }
   // Only what still leaves has a consent to account for.
   ids.clear();
-  for (const auto& category : categories_present(redacted, paths))
+  for (const auto& category : categories_present(redacted, tree))
     if (const auto* d = decision.find(category)) ids.insert(d->consent_ids.begin(), d->consent_ids.end());
   out.consent_ids.assign(ids.begin(), ids.end());
   out.outcome = redacted.is_null() ? GateOutcome::blocked : GateOutcome::redacted;

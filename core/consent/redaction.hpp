@@ -8,6 +8,7 @@
 // category in its own "category" member (default "case"), whatever the schema says beneath it.
 // Redaction removes exactly the values whose category is denied; a container of a denied
 // category stays only as far as it holds values of a permitted category annotated beneath it.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,28 @@ struct GateResult {
   std::vector<std::string> removed;            // JSON pointers removed under redact
 };
 
+// A schema's category paths made into the tree a document is walked against. Building it costs
+// more than walking a small document, so a gate that sees many documents of one schema keeps it
+// (immutable once built: safe to share between threads).
+class CategoryTree {
+ public:
+  explicit CategoryTree(std::vector<schema::CategoryPath> paths);
+  ~CategoryTree();
+  CategoryTree(const CategoryTree&) = delete;
+  CategoryTree& operator=(const CategoryTree&) = delete;
+  [[nodiscard]] const std::vector<schema::CategoryPath>& paths() const { return paths_; }
+  struct Node;
+  [[nodiscard]] const Node& root() const { return *root_; }
+
+ private:
+  std::vector<schema::CategoryPath> paths_;  // the nodes point at these categories
+  std::unique_ptr<Node> root_;
+};
+
 // The categories of the values in `doc`, sorted: what decide() must be asked about.
 std::vector<std::string> categories_present(const nlohmann::json& doc,
                                             const std::vector<schema::CategoryPath>& paths);
+std::vector<std::string> categories_present(const nlohmann::json& doc, const CategoryTree& tree);
 
 // Applies `decision` to `doc`. Under `block` any denied category blocks; under `redact` the denied
 // values are removed, unless one sits at a pointer in `required` (the destination's accepted
@@ -42,6 +62,9 @@ std::vector<std::string> categories_present(const nlohmann::json& doc,
 GateResult apply_gate(const nlohmann::json& doc, const std::vector<schema::CategoryPath>& paths,
                       const Decision& decision, RoutePolicy policy,
                       const std::vector<std::string>& required = {});
+// The same with the tree built before.
+GateResult apply_gate(const nlohmann::json& doc, const CategoryTree& tree, const Decision& decision,
+                      RoutePolicy policy, const std::vector<std::string>& required = {});
 
 // The JSON pointers a JSON schema requires, from its "required" lists, recursively through
 // "properties", "items" ("*" for any index), "allOf" and "$ref" (local, or into `set` by file

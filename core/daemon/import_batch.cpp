@@ -2,18 +2,22 @@
 // write per record cost a transaction each, which bounded a bulk SIS import; a batch costs one.
 #include "daemon/pipeline.hpp"
 
+#include <algorithm>
+
 namespace schakel::daemon {
 
 using nlohmann::json;
 
 namespace {
 
-// The streams whose records are only stored: nothing fires on them, so they may wait in a batch.
+// The streams whose records may wait in a batch: those only stored, and queued referrals, whose
+// events are kept with them and fire after the batch is written.
 std::optional<store::Kind> batched_kind(const std::string& stream) {
   if (stream == "schools") return store::Kind::school;
   if (stream == "students") return store::Kind::student;
   if (stream == "guardians") return store::Kind::guardian;
   if (stream == "staff") return store::Kind::staff;
+  if (stream == "queued_referrals") return store::Kind::referral;
   return std::nullopt;
 }
 
@@ -27,12 +31,14 @@ Status RecordImporter::import(const std::string& connector, const std::string& s
   store::Entity e = entity_of(connector, *kind, record);
   if (auto it = record.find("record"); it != record.end()) e.doc = std::move(*it);
   else e.doc = std::move(record);
-  Pending* pending = nullptr;
-  {
-    std::lock_guard lock(pending_mu_);
-    pending = &pending_[connector];  // std::map: the reference stays valid
-  }
+  Pending* pending = &pending_of(connector);
+  const bool fires = stream == "queued_referrals" && fire_;
+  std::string id = e.id;
+  // A kept event of this referral fires first, with the version its own record stored.
+  if (fires) SCHAKEL_TRY(fire_kept_for(connector, id));
   pending->entities.push_back(std::move(e));
+  // Stored first (the batch is written before its events fire), fired second.
+  if (fires) SCHAKEL_TRY(queue_event(connector, {"referral.queued", std::move(id), connector}));
   if (pending->entities.size() < batch_size_) return {};
   // A failure here is reported by the next flush too, so the cursor does not move past it.
   return write_batch(connector, *pending);
@@ -56,6 +62,8 @@ Status RecordImporter::flush(const std::string& connector) {
     pending = &it->second;
   }
   (void)write_batch(connector, *pending);
+  // Records stored first, their events fired second, the cursor (after this returns) last.
+  (void)fire_events(connector, *pending);
   if (pending->failures == 0) return {};
   Status st(ErrorCode::unavailable, pending->unstored + (pending->failures > 1
                                                               ? " (and " + std::to_string(pending->failures - 1) + " more)"
@@ -63,6 +71,70 @@ Status RecordImporter::flush(const std::string& connector) {
   pending->failures = 0;
   pending->unstored.clear();
   return st;
+}
+
+RecordImporter::Pending& RecordImporter::pending_of(const std::string& connector) {
+  std::lock_guard lock(pending_mu_);
+  return pending_[connector];  // std::map: the reference stays valid
+}
+
+void RecordImporter::set_fire(FireEvent fire) {
+  if (!fire) {
+    fire_ = nullptr;
+    return;
+  }
+  fire_ = [fire = std::move(fire)](const std::vector<ImportEvent>& events) {
+    std::vector<Status> out;
+    out.reserve(events.size());
+    for (const auto& e : events) out.push_back(fire(e.trigger, e.entity_id, e.actor));
+    return out;
+  };
+}
+
+Status RecordImporter::queue_event(const std::string& connector, ImportEvent event) {
+  if (!fire_) return {};
+  if (batch_size_ <= 1) {
+    auto st = fire_({std::move(event)});
+    return st.empty() ? error(ErrorCode::internal, "firing an event gave no result") : st.front();
+  }
+  Pending& pending = pending_of(connector);
+  pending.events.push_back(std::move(event));
+  if (pending.events.size() < batch_size_) return {};
+  // A full batch of events fires now, after the records kept before them are written.
+  return fire_events(connector, pending);
+}
+
+Status RecordImporter::fire_kept_for(const std::string& connector, const std::string& entity_id) {
+  if (batch_size_ <= 1) return {};
+  std::unique_lock lock(pending_mu_);
+  auto it = pending_.find(connector);
+  lock.unlock();
+  if (it == pending_.end()) return {};
+  Pending& pending = it->second;
+  const bool hit = std::any_of(pending.events.begin(), pending.events.end(), [&](const ImportEvent& e) {
+    return entity_id.empty() || e.entity_id == entity_id;
+  });
+  return hit ? fire_events(connector, pending) : Status{};
+}
+
+Status RecordImporter::fire_events(const std::string& connector, Pending& pending) {
+  if (pending.events.empty() || !fire_) return {};
+  // The records kept before these events are stored first; a record that fails is reported with
+  // the batch, and its event then fires against what the store holds (a repeat queues nothing).
+  (void)write_batch(connector, pending);
+  std::vector<ImportEvent> events;
+  events.swap(pending.events);
+  const std::vector<Status> fired = fire_(events);
+  Status first = Status::ok();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    Status st = i < fired.size() ? fired[i] : error(ErrorCode::internal, "firing gave no result for this event");
+    if (st) continue;
+    // Reported by flush, so the cursor stays before the record: its repeat fires it again.
+    if (pending.failures++ == 0)
+      pending.unstored = connector + ": " + events[i].trigger + " " + events[i].entity_id + " not fired: " + st.message();
+    if (first) first = st;
+  }
+  return first;
 }
 
 Status RecordImporter::write_batch(const std::string& connector, Pending& pending) {
@@ -102,6 +174,18 @@ Status RecordImporter::write_batch(const std::string& connector, Pending& pendin
     }
   }
   return first;
+}
+
+RecordImporter::FireEvents fire_all_through(routing::Router& router) {
+  return [&router](const std::vector<RecordImporter::ImportEvent>& events) {
+    std::vector<routing::Event> batch;
+    batch.reserve(events.size());
+    for (const auto& e : events) batch.push_back({e.trigger, e.entity_id, "", "", "", e.actor, ""});
+    std::vector<Status> out;
+    out.reserve(events.size());
+    for (auto& r : router.fire_all(batch)) out.push_back(r.status());
+    return out;
+  };
 }
 
 }  // namespace schakel::daemon

@@ -105,6 +105,24 @@ std::vector<schema::CategoryPath> ConsentGate::paths_for(const std::string& sche
   return out;
 }
 
+std::shared_ptr<const consent::CategoryTree> ConsentGate::tree_for(const std::string& schema_name, const json& doc) {
+  std::string key = schema_name;
+  if (schema_name.rfind("projection/", 0) == 0) {
+    for (const auto& [member, _] : doc.items()) {
+      if (!schemas_.has(member)) continue;
+      key += '\n';
+      key += member;
+    }
+  }
+  {
+    std::shared_lock lock(trees_mu_);
+    if (auto it = trees_.find(key); it != trees_.end()) return it->second;
+  }
+  auto tree = std::make_shared<const consent::CategoryTree>(paths_for(schema_name, doc));
+  std::unique_lock lock(trees_mu_);
+  return trees_.emplace(std::move(key), std::move(tree)).first->second;  // the first one built wins
+}
+
 const std::vector<std::string>& ConsentGate::required_for(const std::string& connector) {
   std::lock_guard lock(mu_);
   auto it = required_.find(connector);
@@ -119,16 +137,18 @@ Result<outbox::GateResult> ConsentGate::decide(const outbox::RouteSpec& route, c
                                                const std::string& student_id, const std::string& schema_name,
                                                const json& doc, TimePoint at) {
   if (route.purpose == "calendar" && schema_name == "projection/meeting") return decide_calendar(route, doc, at);
-  const auto paths = paths_for(schema_name, doc);
-  const auto present = consent::categories_present(doc, paths);
+  const auto tree = tree_for(schema_name, doc);
+  auto present = consent::categories_present(doc, *tree);
   const consent::Recipient recipient{route.recipient.organisation, route.recipient.role, route.recipient.name, ""};
   const auto decision = consent_.decide(student_id, recipient, route.purpose, present, at, route.legal_basis);
   const auto policy = route.denied == outbox::DeniedPolicy::redact ? consent::RoutePolicy::redact : consent::RoutePolicy::block;
-  auto gated = consent::apply_gate(doc, paths, decision, policy, required_for(route.connector));
+  auto gated = consent::apply_gate(doc, *tree, decision, policy, required_for(route.connector));
   outbox::GateResult out;
   out.outcome = outcome_of(gated.outcome);
   out.document = std::move(gated.document);
-  if (out.outcome != outbox::GateOutcome::blocked) out.categories = consent::categories_present(out.document, paths);
+  // Permitted leaves the document as it came: its categories are those found above.
+  if (out.outcome == outbox::GateOutcome::permitted) out.categories = std::move(present);
+  else if (out.outcome != outbox::GateOutcome::blocked) out.categories = consent::categories_present(out.document, *tree);
   out.denied = std::move(gated.denied_categories);
   out.consent_ids = std::move(gated.consent_ids);
   out.reasons = std::move(gated.reasons);
@@ -201,17 +221,21 @@ outbox::DeliveryResult PluginDestination::revoke(const json& receipt, const std:
 
 Status RecordImporter::import(const std::string& connector, const std::string& stream, const json& record) {
   SCHAKEL_TRY(store_pending(connector));  // what came before is stored first
+  // These change entities that kept events project: those events fire before the change.
+  if (stream == "referral_status" || stream == "calendar_reply") SCHAKEL_TRY(fire_kept_for(connector, ""));
   if (stream == "referral_status") return import_referral_status(connector, record);
   if (stream == "meetings") return import_meeting(connector, record);
   if (stream == "calendar_reply") return import_calendar_reply(connector, record);
   // Other streams (e.g. rejected rows) are reported by their plugin, not stored.
   if (!stream_kind(stream)) return {};
+  const bool queued = stream == "queued_referrals" && fire_;
+  const json& doc = record.contains("record") ? record["record"] : record;
+  if (queued) SCHAKEL_TRY(fire_kept_for(connector, doc.value("id", "")));
   SCHAKEL_TRY(import_entity(connector, stream, record));
-  if (stream != "queued_referrals" || !fire_) return {};
+  if (!queued) return {};
   // Stored first, fired second: a crash in between repeats the record (its source's cursor has
   // not moved), and the repeat's idempotency key (route, referral, version) queues nothing twice.
-  const json& doc = record.contains("record") ? record["record"] : record;
-  return fire_("referral.queued", doc.value("id", ""), connector);
+  return queue_event(connector, {"referral.queued", doc.value("id", ""), connector});
 }
 
 store::Entity RecordImporter::entity_of(const std::string& connector, store::Kind kind, const json& env) const {
@@ -274,6 +298,7 @@ Status RecordImporter::import_meeting(const std::string& connector, const json& 
     owner["connector_id"] = connector;
   if (!owner.is_object() || owner.value("kind", "") != "connector" || owner.value("connector_id", "") != connector)
     return error(ErrorCode::invalid, "meeting " + id + ": /owner must be {kind: connector} of connector " + connector);
+  if (fire_) SCHAKEL_TRY(fire_kept_for(connector, id));
   std::string trigger;
   const Status st = store_.write([&](store::Transaction& tx) -> Status {
     auto existing = tx.get(store::Kind::meeting, id);
@@ -309,7 +334,7 @@ Status RecordImporter::import_meeting(const std::string& connector, const json& 
   });
   if (!st || trigger.empty() || !fire_) return st;
   // Stored first, fired second, as for queued referrals: a repeat queues nothing twice.
-  return fire_(trigger, id, connector);
+  return queue_event(connector, {trigger, id, connector});
 }
 
 namespace {

@@ -12,8 +12,10 @@
 
 #include "audit/audit_writer.hpp"
 #include "consent/consent_index.hpp"
+#include "consent/redaction.hpp"
 #include "outbox/seams.hpp"
 #include "plugin_host/plugin_host.hpp"
+#include "routing/router.hpp"
 #include "schema/schema_set.hpp"
 
 namespace schakel::daemon {
@@ -48,6 +50,9 @@ class ConsentGate final : public outbox::Gate {
   // The category paths of a document of `schema_name`; a projection ("projection/<kind>") holds
   // one member per part, each named by its schema.
   std::vector<schema::CategoryPath> paths_for(const std::string& schema_name, const nlohmann::json& doc) const;
+  // The category tree of those paths, built once per schema (and per set of projection members)
+  // and shared by the threads that decide: building it cost more than walking a document.
+  std::shared_ptr<const consent::CategoryTree> tree_for(const std::string& schema_name, const nlohmann::json& doc);
   const std::vector<std::string>& required_for(const std::string& connector);
   outbox::GateResult decide_calendar(const outbox::RouteSpec& route, const nlohmann::json& doc, TimePoint at) const;
 
@@ -56,6 +61,8 @@ class ConsentGate final : public outbox::Gate {
   const plugin_host::PluginHost& host_;
   std::mutex mu_;
   std::map<std::string, std::vector<std::string>> required_;  // per connector, from its manifest
+  std::shared_mutex trees_mu_;
+  std::map<std::string, std::shared_ptr<const consent::CategoryTree>, std::less<>> trees_;
 };
 
 class AuditLogSink final : public outbox::AuditSink {
@@ -92,29 +99,45 @@ class PluginDestination final : public outbox::Destination {
 // an entity, then the explicit event referral.queued is fired for it.
 class RecordImporter {
  public:
+  // An explicit event an import causes (referral.queued, meeting.changed, ...), on behalf of `actor`.
+  struct ImportEvent {
+    std::string trigger;
+    std::string entity_id;
+    std::string actor;
+  };
   // Fires the routes of an explicit event (the Router's fire), on behalf of `actor`.
   using FireEvent = std::function<Status(const std::string& trigger, const std::string& entity_id,
                                          const std::string& actor)>;
+  // Fires many events at once (the Router's fire_all): one status per event, in order.
+  using FireEvents = std::function<std::vector<Status>(const std::vector<ImportEvent>& events)>;
   RecordImporter(store::Store& store, audit::AuditWriter& audit, ConsentService& consent, const Clock& clock)
       : store_(store), audit_(audit), consent_(consent), clock_(clock) {}
   Status import(const std::string& connector, const std::string& stream, const nlohmann::json& record);
   // The same; with batching on, an entity record is kept (moved from) until its batch is written.
   Status import(const std::string& connector, const std::string& stream, nlohmann::json&& record);
-  // Set once the routes are built, before any poll runs.
-  void set_fire(FireEvent fire) { fire_ = std::move(fire); }
+  // Set once the routes are built, before any poll runs. With batching on (set_batch_size), the
+  // events of a batch are kept until the connector's flush and fired with one call: one group
+  // commit for their audit entries and outbox rows, not one per event.
+  void set_fire_all(FireEvents fire) { fire_ = std::move(fire); }
+  // The same, one event per call.
+  void set_fire(FireEvent fire);
 
   // Batching (import_batch.cpp): records of the plain entity streams (schools, students,
   // guardians, staff) are kept per connector and written `n` at a time in one transaction; 1
   // (the default) writes each one before import returns. A record of any other stream writes the
-  // connector's kept records first, so the order holds. The plugin host calls flush (its
-  // RecordFlush) before a cursor moves and when a plugin call returns; it reports, once, the
-  // records of the connector that could not be stored since the last flush.
+  // connector's kept records first, so the order holds. The events imports cause are kept too, up
+  // to `n`, and fired after the records are stored. The plugin host calls flush (its RecordFlush)
+  // before a cursor moves and when a plugin call returns: it stores the kept records, then fires
+  // the kept events, and reports, once, the records of the connector that could not be stored and
+  // the events that could not be fired since the last flush. So a cursor moves only past records
+  // whose events are queued: a crash before repeats them, and their idempotency keys queue nothing twice.
   void set_batch_size(std::size_t n) { batch_size_ = n == 0 ? 1 : n; }
   Status flush(const std::string& connector);
 
  private:
   struct Pending {
     std::vector<store::Entity> entities;
+    std::vector<ImportEvent> events;  // fired after the records before them are stored
     std::string unstored;  // the first failure since the last flush, with a count
     std::size_t failures = 0;
   };
@@ -127,6 +150,14 @@ class RecordImporter {
   Status write_batch(const std::string& connector, Pending& pending);
   // Writes the connector's kept records now (before a record that is not batched).
   Status store_pending(const std::string& connector);
+  Pending& pending_of(const std::string& connector);
+  // Fires `event` now (no batching) or keeps it for the connector's next flush (or full batch).
+  Status queue_event(const std::string& connector, ImportEvent event);
+  // Fires the connector's kept events first when one concerns `entity_id` (empty: any), so each
+  // event projects the entity as its own import left it, not as a later record changed it.
+  Status fire_kept_for(const std::string& connector, const std::string& entity_id);
+  // Fires the kept events with one call; failures are kept for flush to report.
+  Status fire_events(const std::string& connector, Pending& pending);
   Status import_referral_status(const std::string& connector, const nlohmann::json& status);
   // A meeting from a calendar feed (stream "meetings"), owned by that connector; fires
   // meeting.planned, meeting.changed or meeting.cancelled so its copies follow.
@@ -139,10 +170,14 @@ class RecordImporter {
   audit::AuditWriter& audit_;
   ConsentService& consent_;
   const Clock& clock_;
-  FireEvent fire_;
+  FireEvents fire_;
   std::size_t batch_size_ = 1;
   std::mutex pending_mu_;  // guards the map; a connector's calls never overlap
   std::map<std::string, Pending> pending_;
 };
+
+// The daemon's batch form of firing: the events of an import batch go to `router`.fire_all
+// together (one read transaction for their decisions, one group commit for what they write).
+RecordImporter::FireEvents fire_all_through(routing::Router& router);
 
 }  // namespace schakel::daemon

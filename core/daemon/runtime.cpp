@@ -185,8 +185,10 @@ Status Runtime::build_data_path() {
   }
   router_ = std::make_unique<routing::Router>(*store_, *clock_, *gate_, *audit_sink_, projector_,
                                               std::move(routes.routes), [this] { engine_->wake(); });
-  importer_->set_fire([this](const std::string& trigger, const std::string& id, const std::string& actor) {
-    return router_->fire({trigger, id, "", "", "", actor, ""}).status();
+  // An import batch's events fire together (one group commit); API calls keep Router::fire.
+  // router_ read at each call, as a reload may replace it.
+  importer_->set_fire_all([this](const std::vector<RecordImporter::ImportEvent>& events) {
+    return fire_all_through(*router_)(events);
   });
   return {};
 }

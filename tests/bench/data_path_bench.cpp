@@ -6,10 +6,15 @@
 // Durable commits (synchronous=FULL; the store group-commits concurrent transactions).
 // Latency ends when the plugin's answer reaches the engine; its delivered mark commits next.
 //
-// Two phases in one run: one event per Router::fire (as API calls come), and Router::fire_all with
-// `batch` events per call (as an import's records come).
+// Three phases in one run: one event per Router::fire (as API calls come), Router::fire_all with
+// `batch` events per call from several threads, and the daemon's own import path: a source's
+// queued_referrals records through RecordImporter (batches of 500, as Runtime sets it), each
+// stored, their referral.queued events fired with one Router::fire_all (fire_all_through, as
+// Runtime wires it) when the poll's records are flushed, as the plugin host flushes them before a
+// cursor moves. One connector's polls never overlap, so that phase has one producer.
 //
 // Usage: data_path_bench [items=20000 per phase] [producers=8] [concurrency=8] [batch=64]
+//                        [records per poll=500]
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +92,38 @@ Status seed(store::Store& db, daemon::ConsentService& consent, const Clock& cloc
   return consent.change([&](consent::ConsentIndex& i) { return i.apply_student(student); });
 }
 
+// The import phase: `n` queued_referrals records (ref_imp_<i>) emitted by one source in polls of
+// `per_poll`, through the importer, flushed at the end of each poll (the cursor's moment).
+bench::Phase import_referrals(daemon::RecordImporter& importer, const std::string& route_id, int n, int per_poll) {
+  bench::Phase ph;
+  ph.name = "daemon import path: RecordImporter, " + std::to_string(per_poll) +
+            " queued_referrals records per poll, events fired by fire_all at the flush";
+  ph.n = n;
+  ph.fired_at.resize(static_cast<std::size_t>(n));
+  ph.keys.resize(static_cast<std::size_t>(n));
+  ph.cpu_start = bench::cpu_seconds();
+  ph.start = bench::Steady::now();
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "ref_imp_" + std::to_string(i);
+    nlohmann::json record = {
+        {"source_key", id}, {"source_version", "1"}, {"source", "bench"}, {"active", true},
+        {"record", {{"id", id}, {"school_id", "sch_1"}, {"student_id", "stu_1"}, {"case_id", "cas_1"},
+                    {"type", "arrangement"}, {"question", "Welke ondersteuning helpt deze leerling in de klas?"},
+                    {"status", "queued"}, {"version", 1}}}};
+    ph.fired_at[static_cast<std::size_t>(i)] = bench::Steady::now();
+    ph.keys[static_cast<std::size_t>(i)] = outbox::idempotency_key(route_id, id, "1");
+    if (!importer.import("source", "queued_referrals", std::move(record))) ++ph.failures;
+    if ((i + 1) % per_poll == 0 || i + 1 == n) {
+      if (Status st = importer.flush("source"); !st) {
+        std::fprintf(stderr, "data_path_bench: flush: %s\n", st.message().c_str());
+        ++ph.failures;
+      }
+    }
+  }
+  ph.fired = bench::Steady::now();
+  return ph;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,6 +132,7 @@ int main(int argc, char** argv) {
   const int producers = arg(argc, argv, 2, 8);
   const int concurrency = arg(argc, argv, 3, 8);
   const int batch = arg(argc, argv, 4, 64);
+  const int per_poll = std::max(1, arg(argc, argv, 5, 500));
 
   std::string tmpl = (fs::temp_directory_path() / "schakel-bench-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return 1;
@@ -163,7 +201,17 @@ int main(int argc, char** argv) {
     std::printf("  real parts: consent gate, AuditWriter chain, outbox, DeliveryEngine, no-op sink plugin via PluginHost\n");
     std::printf("  baseline in this run: %.0f bare durable one-entry audit commits/s from %d threads\n", base_rate,
                 producers);
-    const bool complete = bench::run_phases(router, db, dest.arrivals, wait, items, producers, batch, base_rate);
+    bool complete = bench::run_phases(router, db, dest.arrivals, wait, items, producers, batch, base_rate);
+
+    daemon::RecordImporter importer(db, **writer, consent, clock);
+    importer.set_batch_size(500);
+    importer.set_fire_all(daemon::fire_all_through(router));
+    const auto commits_before = db.batches_committed();
+    bench::Phase imported = import_referrals(importer, route.id, items, per_poll);
+    bench::await_phase(imported, dest.arrivals, 2 * static_cast<std::size_t>(items), wait);
+    imported.commits = db.batches_committed() - commits_before;
+    bench::report_phase(imported, dest.arrivals, base_rate);
+    complete = complete && imported.complete;
     engine.stop();
     if (!complete) rc = 1;
   }
