@@ -53,7 +53,20 @@ Status Reader::line_end(int c) {
 
 Result<bool> Reader::next(Row& row) {
   if (!error_) return error_;
-  row.fields.clear();
+  // The row's strings are reused from one row to the next: their buffers already have the room,
+  // so a row costs no allocation once the first few are read. `n` counts this row's fields.
+  std::size_t n = 0;
+  struct Trim {
+    Row& row;
+    const std::size_t& n;
+    ~Trim() { row.fields.resize(n); }
+  } trim{row, n};
+  auto slot = [&]() -> std::string& {
+    if (n == row.fields.size()) row.fields.emplace_back();
+    std::string& s = row.fields[n];
+    s.clear();
+    return s;
+  };
   if (!started_) {
     started_ = true;
     // A UTF-8 byte-order mark (EF BB BF) at the very start is not data.
@@ -62,27 +75,47 @@ Result<bool> Reader::next(Row& row) {
       pos_ = 3;
   }
   enum class State { field_start, unquoted, quoted, after_quote } state = State::field_start;
-  std::string field;
+  std::string* field = &slot();
   std::uint64_t field_line = line_, field_col = col_ + 1;
   row.line = line_;
 
   auto push = [&]() -> Status {
-    if (row.fields.size() >= options_.max_fields)
+    if (n >= options_.max_fields)
       return fail(field_line, field_col,
                   "more than " + std::to_string(options_.max_fields) + " fields in one row");
-    row.fields.push_back(std::move(field));
-    field.clear();
+    ++n;
+    field = &slot();
     return Status::ok();
   };
   auto add = [&](char c) -> Status {
-    if (field.size() >= options_.max_field_bytes)
+    if (field->size() >= options_.max_field_bytes)
       return fail(field_line, field_col,
                   "a field longer than " + std::to_string(options_.max_field_bytes) + " bytes");
-    field.push_back(c);
+    field->push_back(c);
     return Status::ok();
   };
 
+  // Plain ASCII inside a field (no separator, quote, line end or multi-byte sequence) is copied
+  // a run at a time; the byte-at-a-time path below sees everything else, errors included.
+  auto copy_run = [&] {
+    if (!utf8_.complete()) return;
+    std::size_t i = pos_;
+    while (i < end_) {
+      const auto ch = static_cast<unsigned char>(buf_[i]);
+      if (ch >= 0x80 || ch == ',' || ch == '"' || ch == '\n' || ch == '\r') break;
+      ++i;
+    }
+    const std::size_t k = i - pos_;
+    if (k == 0 || field->size() + k > options_.max_field_bytes) return;
+    field->append(buf_.data() + pos_, k);
+    pos_ = i;
+    col_ += k;
+    at_line_ = line_;
+    at_col_ = col_;
+  };
+
   for (;;) {
+    if (state == State::unquoted || state == State::quoted) copy_run();
     int c = take();
     if (c != k_eof && !utf8_.feed(static_cast<std::uint8_t>(c)))
       return fail(at_line_, at_col_, "invalid UTF-8 (byte 0x" + [&] {
@@ -97,7 +130,7 @@ Result<bool> Reader::next(Row& row) {
         field_line = at_line_;
         field_col = at_col_;
         if (c == k_eof) {
-          if (row.fields.empty()) return false;
+          if (n == 0) return false;
           SCHAKEL_TRY(push());
           return true;
         }
@@ -107,7 +140,7 @@ Result<bool> Reader::next(Row& row) {
           SCHAKEL_TRY(push());
         } else if (c == '\n' || c == '\r') {
           SCHAKEL_TRY(line_end(c));
-          if (row.fields.empty()) {  // a blank line
+          if (n == 0) {  // a blank line
             row.line = line_;
             continue;
           }

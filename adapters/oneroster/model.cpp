@@ -218,11 +218,20 @@ bool valid_date(const std::string& s) {
 }
 
 std::optional<std::string> normalise_instant(const std::string& s) {
+  // Every row of a bundle passes here, and an export stamps whole batches of rows with one
+  // dateLastModified: the last answer is kept, so a repeat costs a comparison, not a parse.
+  thread_local std::string last_in, last_out;
+  if (!last_out.empty() && s == last_in) return last_out;
   TimePoint t;
-  if (parse_rfc3339(s, t)) return format_utc(t);
+  std::optional<std::string> out;
+  if (parse_rfc3339(s, t)) out = format_utc(t);
   // A bare date (some exports) counts as midnight UTC.
-  if (valid_date(s) && parse_rfc3339(s + "T00:00:00Z", t)) return format_utc(t);
-  return std::nullopt;
+  else if (valid_date(s) && parse_rfc3339(s + "T00:00:00Z", t)) out = format_utc(t);
+  if (out) {
+    last_in = s;
+    last_out = *out;
+  }
+  return out;
 }
 
 }  // namespace schakel::oneroster

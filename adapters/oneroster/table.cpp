@@ -61,14 +61,14 @@ Result<bool> Table::next() {
   return true;
 }
 
-const std::string& Table::get(const std::string& column) const {
+const std::string& Table::get(std::string_view column) const {
   static const std::string empty;
   auto it = columns_.find(column);
   if (it == columns_.end() || it->second >= row_.fields.size()) return empty;
   return row_.fields[it->second];
 }
 
-bool Table::has_column(const std::string& column) const { return columns_.contains(column); }
+bool Table::has_column(std::string_view column) const { return columns_.find(column) != columns_.end(); }
 
 std::string Table::where() const { return file_ + ":" + std::to_string(row_.line); }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.hpp"
@@ -37,8 +38,8 @@ class Table {
   Result<bool> next();
 
   // The value of `column` in the current row ("" if the file has no such column).
-  [[nodiscard]] const std::string& get(const std::string& column) const;
-  [[nodiscard]] bool has_column(const std::string& column) const;
+  [[nodiscard]] const std::string& get(std::string_view column) const;
+  [[nodiscard]] bool has_column(std::string_view column) const;
   // "<file>:<line>" of the current row.
   [[nodiscard]] std::string where() const;
   [[nodiscard]] const std::string& file() const { return file_; }

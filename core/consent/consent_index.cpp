@@ -256,10 +256,10 @@ ConsentIndex::StudentEntry& ConsentIndex::entry_locked(const std::string& studen
     for (const auto& b : old)
       if (b.hash != 0 && b.slot != k_removed) insert_slot_locked(b.hash, b.slot);
   }
-  entries_.emplace_back();
-  entries_.back().facts.id = student_id;
+  StudentEntry& added = entries_.emplace_back();
+  added.facts.id = student_id;
   insert_slot_locked(std::hash<std::string>{}(student_id) | 1, std::uint32_t(entries_.size() - 1));
-  return entries_.back();
+  return added;
 }
 
 void ConsentIndex::insert_slot_locked(std::size_t hash, std::uint32_t slot) {
@@ -334,7 +334,9 @@ void ConsentIndex::rebuild_locked(StudentEntry& entry) {
 
 std::size_t ConsentIndex::student_count() const {
   std::shared_lock lock(mutex_);
-  return std::size_t(std::count_if(entries_.begin(), entries_.end(), [](const auto& e) { return e.known; }));
+  std::size_t known = 0;
+  entries_.each([&](const StudentEntry& e) { known += e.known ? 1 : 0; });
+  return known;
 }
 
 std::size_t ConsentIndex::consent_count() const {

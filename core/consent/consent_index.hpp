@@ -9,6 +9,7 @@
 // record_consent()/withdraw_consent() in persist.hpp do exactly that.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -126,6 +127,32 @@ class ConsentIndex {
     std::size_t hash = 0;  // 0: empty
     std::uint32_t slot = 0;
   };
+  // The entries in fixed chunks: a growing vector of them would copy every entry and hold both
+  // copies (plus up to half its capacity unused) at once, which at 100,000 students was most of an
+  // import's peak memory. Chunks never move, so a bulk import grows by one chunk at a time.
+  class Entries {
+   public:
+    static constexpr std::size_t k_chunk = 1024;
+    StudentEntry& operator[](std::size_t i) { return chunks_[i / k_chunk][i % k_chunk]; }
+    const StudentEntry& operator[](std::size_t i) const { return chunks_[i / k_chunk][i % k_chunk]; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    StudentEntry& emplace_back() {
+      if (size_ == chunks_.size() * k_chunk) chunks_.push_back(std::make_unique<StudentEntry[]>(k_chunk));
+      return (*this)[size_++];
+    }
+    void clear() {
+      chunks_.clear();
+      size_ = 0;
+    }
+    template <typename F>
+    void each(F&& f) const {
+      for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+    }
+
+   private:
+    std::vector<std::unique_ptr<StudentEntry[]>> chunks_;
+    std::size_t size_ = 0;
+  };
   static constexpr std::uint32_t k_no_name = 0xffffffffu;
   static constexpr std::uint32_t k_removed = 0xffffffffu;  // a bucket whose student was removed
 
@@ -151,7 +178,7 @@ class ConsentIndex {
   // slot is emptied, not reused; removals are rare.
   std::vector<Bucket> table_;
   std::size_t table_used_ = 0;
-  std::vector<StudentEntry> entries_;
+  Entries entries_;
   std::unordered_map<std::string, std::uint32_t> names_;  // organisation, role and guardian ids
   std::unordered_map<std::string, GuardianFacts> guardians_;
   std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id

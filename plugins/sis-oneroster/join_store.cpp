@@ -25,8 +25,10 @@ std::string text(sqlite3_stmt* s, int i) {
 
 Result<std::unique_ptr<JoinStore>> JoinStore::open() {
   std::unique_ptr<JoinStore> j(new JoinStore());
-  // "" opens a private temporary database on disk, deleted when closed.
-  if (sqlite3_open_v2("", &j->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+  // "" opens a private temporary database on disk, deleted when closed. One pass uses it from one
+  // thread, so SQLite's own locking (a mutex around every call) is left out.
+  if (sqlite3_open_v2("", &j->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
     return Status(ErrorCode::io, "sync: cannot open a temporary database");
   char* err = nullptr;
   if (sqlite3_exec(j->db_, k_schema, nullptr, nullptr, &err) != SQLITE_OK) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -98,19 +99,28 @@ std::unique_ptr<RestEndpoint> rest_endpoint(const json& s, const Clock& clock) {
   return e;
 }
 
-std::string join_lines(const std::set<std::string>& keys) {
+std::string join_lines(const std::vector<std::string>& keys) {
+  std::size_t size = 0;
+  for (const auto& k : keys) size += k.size() + 1;
   std::string out;
+  out.reserve(size);
   for (const auto& k : keys) {
     out += k;
     out += '\n';
   }
   return out;
 }
-std::set<std::string> split_lines(const std::string& text) {
-  std::set<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.insert(line);
+// Sorted and without repeats, as KnownKeys wants them.
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    auto end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) out.emplace_back(text, at, end - at);
+    at = end + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

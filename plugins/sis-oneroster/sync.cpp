@@ -132,7 +132,7 @@ class Pass {
     if (!options_.known || b.sourced_id.find('\n') != std::string::npos) return;
     newest_user_ = std::max(newest_user_, b.date_last_modified);
     if (b.to_be_deleted) deleted_.insert(b.sourced_id);
-    else seen_[stream].insert(b.sourced_id);
+    else seen_[stream].push_back(b.sourced_id);  // sorted once, in reconcile()
   }
 
   // After a full users file, who was known but is absent is retired; after a delta, the known keys
@@ -141,11 +141,13 @@ class Pass {
     const bool full = manifest_.mode("users") == FileMode::bulk && newest_user_ >= options_.stale_before;
     for (const char* stream : {"students", "guardians", "staff"}) {
       auto& now = seen_[stream];
+      std::sort(now.begin(), now.end());
+      now.erase(std::unique(now.begin(), now.end()), now.end());
       std::vector<std::string> kept;  // known, not seen now, and not to be retired
       auto old = options_.known->find(stream);
       if (old != options_.known->end()) {
         for (const auto& key : old->second) {
-          if (now.contains(key) || deleted_.contains(key)) continue;
+          if (std::binary_search(now.begin(), now.end(), key) || deleted_.contains(key)) continue;
           if (!full || present_.contains(key)) {  // a delta, or a row that did not map this time
             kept.push_back(key);
             continue;
@@ -158,8 +160,12 @@ class Pass {
           ++stats_.retired;
         }
       }
-      std::set<std::string> next = std::move(now);
-      next.insert(kept.begin(), kept.end());
+      // `kept` comes from a sorted list, so both halves are sorted and a merge keeps the order.
+      std::vector<std::string> next = std::move(now);
+      const auto middle = next.insert(next.end(), std::make_move_iterator(kept.begin()),
+                                      std::make_move_iterator(kept.end()));
+      std::inplace_merge(next.begin(), middle, next.end());
+      next.erase(std::unique(next.begin(), next.end()), next.end());
       stats_.known[stream] = std::move(next);
     }
   }
@@ -260,7 +266,10 @@ class Pass {
     if (roles.empty()) return reject(u->where, t.file(), u->sourced_id, "the user has no role");
     const std::string& role = roles.front();
     if (role == "student") return student(*u, t.file(), org);
-    if (guardian_relation(role)) return guardian(*u, t.file());
+    if (guardian_relation(role)) {
+      u->roles = std::move(roles);  // looked up once: the mapping reads the relation from them
+      return guardian(*u, t.file());
+    }
     staff(*u, t.file(), role, org);
   }
 
@@ -295,9 +304,7 @@ class Pass {
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
     const std::vector<std::string> kids = joins_->children(u.sourced_id);
-    oneroster::User with_roles = u;
-    with_roles.roles = roles_of(u, nullptr);
-    auto record = map_guardian(with_roles, kids, config_);
+    auto record = map_guardian(u, kids, config_);
     if (!record) {
       if (u.to_be_deleted) return send("guardians", u, version, std::nullopt);
       return reject(u.where, file, u.sourced_id, record.status().message());
@@ -329,7 +336,7 @@ class Pass {
   std::unique_ptr<JoinStore> joins_;  // demographics, placements, roles, children: on disk
   std::set<std::string> changed_demographics_;  // an incremental source's changed ones (few)
   std::unordered_map<std::string, Group> groups_;  // the classes: a few per school
-  std::map<std::string, std::set<std::string>> seen_;
+  std::map<std::string, std::vector<std::string>> seen_;  // users rows per stream, in file order
   std::set<std::string> deleted_;
   std::set<std::string> present_;
   std::string newest_user_;

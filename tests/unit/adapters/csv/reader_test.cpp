@@ -54,6 +54,13 @@ TEST(CsvReader, TrailingCommaGivesAnEmptyLastFieldAndBlankLinesAreSkipped) {
   EXPECT_EQ(*r, (Rows{{"a", ""}, {"b", "c"}}));
 }
 
+TEST(CsvReader, ARowReusedForTheNextHoldsOnlyTheNextRowsFields) {
+  // The reader reuses the row's strings: a short row after a long one must not keep the rest.
+  auto r = read_all("alpha,beta,gamma\nd\n\"e\",,\"long quoted value, with a comma\"\nx,y\n");
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(*r, (Rows{{"alpha", "beta", "gamma"}, {"d"}, {"e", "", "long quoted value, with a comma"}, {"x", "y"}}));
+}
+
 TEST(CsvReader, RowLineIsWhereTheRowStarts) {
   Reader reader(std::make_unique<std::istringstream>("h\n\"multi\nline\"\nlast\n"), "f.csv");
   Row row;
