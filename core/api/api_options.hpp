@@ -34,6 +34,9 @@ struct ApiOptions {
   // entry's group commit (an fsync); the requests waiting on one commit each hold a thread, so the
   // pool is as large as the concurrency that should share a commit.
   int handler_threads = 64;
+  // Threads that accept, read, write and run quick routes (Route::quick); 0: one per core. One
+  // thread caps the API at one core however many clients it has.
+  int io_threads = 0;
 };
 
 bool is_loopback_host(const std::string& host);

@@ -19,18 +19,50 @@ ApiServer::State::State(asio::io_context& io_, ApiOptions options_, store::Store
                         const Clock& clock)
     : io(io_),
       options(std::move(options_)),
+      net(std::make_unique<asio::io_context>()),
       service(store, schemas, clock),
       pool(static_cast<std::size_t>(std::max(1, options.handler_threads))),
-      accept_strand(asio::make_strand(io_)),
-      acceptor(accept_strand),
-      deadline_timer(accept_strand),
+      accept_strand(asio::make_strand(*net)),
+      acceptor(std::in_place, *accept_strand),
+      deadline_timer(std::in_place, *accept_strand),
       rejected(service.metrics().counter("schakel_api_connections_rejected_total",
                                          "connections refused because the client had too many open")),
       handshake_failures(service.metrics().counter("schakel_api_tls_handshake_failures_total",
                                                    "TLS handshakes that failed (old protocol, weak cipher, no TLS)")),
       timeouts(service.metrics().counter("schakel_api_timeouts_total", "connections closed by a read or idle timeout")) {}
 
-ApiServer::State::~State() { pool.join(); }
+ApiServer::State::~State() {
+  end_net();
+  pool.join();
+}
+
+void ApiServer::State::start_net() {
+  int n = options.io_threads;
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  net_work.emplace(net->get_executor());
+  for (int i = 0; i < n; ++i) net_threads.emplace_back([this] { net->run(); });
+}
+
+void ApiServer::State::end_net() {
+  net_work.reset();
+  if (!net) return;
+  net->stop();
+  for (auto& t : net_threads) t.join();
+  net_threads.clear();
+  // A handler still running on the pool answers to a connection's strand in this io_context.
+  pool.join();
+  // Nothing that refers to the io_context may outlive it.
+  {
+    std::lock_guard lock(mu);
+    sessions.clear();
+  }
+  acceptor.reset();
+  deadline_timer.reset();
+  accept_strand.reset();
+  // Destroying the io_context destroys the connections still in it; each holds this State, so
+  // it must happen while something else (ApiServer) still does.
+  net.reset();
+}
 
 bool ApiServer::State::admit(const std::string& ip, const std::shared_ptr<SessionHandle>& handle) {
   std::lock_guard lock(mu);
@@ -49,7 +81,7 @@ void ApiServer::State::end_session(const std::string& ip, const std::shared_ptr<
   if (auto it = per_client.find(ip); it != per_client.end() && --it->second <= 0) per_client.erase(it);
   sessions.erase(handle.get());
   if (stopping && sessions.empty()) {
-    asio::post(accept_strand, [self = shared_from_this()] { self->deadline_timer.cancel(); });
+    asio::post(*accept_strand, [self = shared_from_this()] { self->deadline_timer->cancel(); });
   }
 }
 
@@ -70,9 +102,9 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<vo
     done();
     return;
   }
-  asio::post(accept_strand, [self = shared_from_this(), deadline, done] {
+  asio::post(*accept_strand, [self = shared_from_this(), deadline, done] {
     boost::system::error_code ec;
-    self->acceptor.close(ec);
+    self->acceptor->close(ec);
     self->close_sessions(true);
     bool none_left = false;
     {
@@ -83,8 +115,8 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<vo
       done();
       return;
     }
-    self->deadline_timer.expires_after(deadline);
-    self->deadline_timer.async_wait([self, done](boost::system::error_code wait_ec) {
+    self->deadline_timer->expires_after(deadline);
+    self->deadline_timer->async_wait([self, done](boost::system::error_code wait_ec) {
       if (!wait_ec) {  // not cancelled: some connection outlived the deadline
         log::warn("api: shutdown deadline passed; closing the remaining connections");
         self->close_sessions(false);
@@ -96,13 +128,13 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<vo
 
 asio::awaitable<void> accept_loop(std::shared_ptr<ApiServer::State> s) {
   for (;;) {
-    auto [ec, socket] = co_await s->acceptor.async_accept(asio::any_io_executor(asio::make_strand(s->io)),
+    auto [ec, socket] = co_await s->acceptor->async_accept(asio::any_io_executor(asio::make_strand(*s->net)),
                                                           asio::as_tuple(asio::use_awaitable));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // E.g. out of file descriptors: wait a moment rather than spin.
       log::warn("api: accept failed", {{"error", ec.message()}});
-      asio::steady_timer pause(s->accept_strand, std::chrono::milliseconds(50));
+      asio::steady_timer pause(*s->accept_strand, std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
@@ -138,7 +170,10 @@ ApiServer::ApiServer(asio::io_context& io, ApiOptions options, store::Store& sto
   register_core_endpoints(state_->service);
 }
 
-ApiServer::~ApiServer() { state_->stop(std::chrono::milliseconds(0), {}); }
+ApiServer::~ApiServer() {
+  state_->stop(std::chrono::milliseconds(0), {});
+  state_->end_net();
+}
 
 void ApiServer::add_route(Route route) { state_->service.add_route(std::move(route)); }
 void ApiServer::set_read_audit_hook(ReadAuditHook hook) { state_->service.set_read_audit_hook(std::move(hook)); }
@@ -167,14 +202,15 @@ Status ApiServer::start() {
   auto address = asio::ip::make_address(s.options.host == "localhost" ? "127.0.0.1" : s.options.host, ec);
   if (ec) return {ErrorCode::invalid, "api: listen address " + s.options.host + " is not an IP address"};
   const tcp::endpoint endpoint(address, s.options.port);
-  s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return {ErrorCode::io, "api: cannot listen on " + where + ": " + ec.message()};
-  s.port = s.acceptor.local_endpoint().port();
+  s.port = s.acceptor->local_endpoint().port();
   s.started = true;
-  asio::co_spawn(s.accept_strand, accept_loop(state_), [](const std::exception_ptr& e) {
+  s.start_net();
+  asio::co_spawn(*s.accept_strand, accept_loop(state_), [](const std::exception_ptr& e) {
     if (e) log::error("api: the acceptor stopped on an exception");
   });
   log::info("api: listening", {{"address", s.options.host}, {"port", s.port.load()}, {"tls", s.options.tls}});

@@ -63,7 +63,40 @@ std::optional<ApiResponse> parse_json_object(const ApiRequest& request, nlohmann
 ApiService::ApiService(store::Store& store, const schema::SchemaSet& schemas, const Clock& clock)
     : store_(store), schemas_(schemas), clock_(clock), tokens_(store, clock) {}
 
-void ApiService::add_route(Route route) { router_.add(std::move(route)); }
+void ApiService::add_route(Route route) {
+  const std::string label = route.pattern;
+  router_.add(std::move(route));
+  auto stats = std::make_unique<RouteStats>();
+  stats->duration =
+      &metrics_.histogram("schakel_api_request_duration_seconds", "API request handling time", {{"route", label}});
+  stats_.push_back(std::move(stats));
+}
+
+Counter& ApiService::requests_counter(const std::string& method, const Route* route, int status) {
+  auto lookup = [&]() -> Counter& {
+    return metrics_.counter(
+        "schakel_api_requests_total", "API requests by route and status",
+        {{"method", method}, {"route", route ? route->pattern : "unmatched"}, {"status", std::to_string(status)}});
+  };
+  if (!route) return lookup();
+  RouteStats& st = *stats_[static_cast<std::size_t>(route - router_.routes().data())];
+  for (std::size_t i = 0; i < RouteStats::k_slots; ++i) {
+    const int s = st.status[i].load(std::memory_order_acquire);
+    if (s == status) return *st.requests[i].load(std::memory_order_relaxed);
+    if (s == 0) break;
+  }
+  std::lock_guard lock(stats_mu_);
+  for (std::size_t i = 0; i < RouteStats::k_slots; ++i) {
+    const int s = st.status[i].load(std::memory_order_relaxed);
+    if (s == status) return *st.requests[i].load(std::memory_order_relaxed);
+    if (s != 0) continue;
+    Counter& c = lookup();
+    st.requests[i].store(&c, std::memory_order_relaxed);
+    st.status[i].store(status, std::memory_order_release);  // publishes the counter
+    return c;
+  }
+  return lookup();  // more statuses than slots: the registry's own lookup
+}
 
 Status ApiService::audit_read(const RequestContext& ctx, ReadAccess access) const {
   if (!read_audit_) return Status::ok();
@@ -76,22 +109,30 @@ Status ApiService::audit_read(const RequestContext& ctx, ReadAccess access) cons
   return read_audit_(access);
 }
 
-ApiResponse ApiService::handle(const ApiRequest& request) {
+ApiResponse ApiService::handle(const ApiRequest& request) { return handle(request, match(request)); }
+
+RouteMatch ApiService::match(const ApiRequest& request) const {
+  const auto q = request.target.find('?');
+  return router_.match(request.method, q == std::string::npos ? request.target : request.target.substr(0, q));
+}
+
+ApiResponse ApiService::handle(const ApiRequest& request, RouteMatch match) {
   const auto started = std::chrono::steady_clock::now();
   const std::string path = request.target.substr(0, request.target.find('?'));
-  std::string route_label = "unmatched";
-  ApiResponse response = dispatch(request, path, route_label);
+  const Route* route = match.route;
+  ApiResponse response = dispatch(request, path, std::move(match));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.counter("schakel_api_requests_total", "API requests by route and status",
-                   {{"method", request.method}, {"route", route_label}, {"status", std::to_string(response.status)}})
-      .inc();
-  metrics_.histogram("schakel_api_request_duration_seconds", "API request handling time", {{"route", route_label}})
-      .observe(seconds);
+  requests_counter(request.method, route, response.status).inc();
+  if (route) {
+    stats_[static_cast<std::size_t>(route - router_.routes().data())]->duration->observe(seconds);
+  } else {
+    metrics_.histogram("schakel_api_request_duration_seconds", "API request handling time", {{"route", "unmatched"}})
+        .observe(seconds);
+  }
   return response;
 }
 
-bool ApiService::runs_inline(const ApiRequest& request) const {
-  const RouteMatch match = router_.match(request.method, request.target.substr(0, request.target.find('?')));
+bool ApiService::runs_inline(const RouteMatch& match) {
   if (!match.route) return false;
   const Route& r = *match.route;
   // A token-protected GET that touches no school shows operational state: it is not audited and
@@ -99,9 +140,7 @@ bool ApiService::runs_inline(const ApiRequest& request) const {
   return r.quick || (r.method == "GET" && !r.roles.empty() && r.scope == SchoolScope::none);
 }
 
-ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& path, std::string& route_label) {
-  RouteMatch match = router_.match(request.method, path);
-  if (match.route) route_label = match.route->pattern;
+ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& path, RouteMatch match) {
   if (match.route && match.route->roles.empty()) {
     if (match.bad_param) return error_response(400, "bad_request", match.bad_param->message, {*match.bad_param});
     return run(*match.route, request, nullptr, std::move(match.params));

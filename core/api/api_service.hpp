@@ -2,7 +2,11 @@
 // The API without its transport: routing, bearer authentication, role and school checks, and the
 // JSON error shape. ApiServer feeds it requests from the network; tests may call handle()
 // directly. Thread-safe once routes are registered (register before serving).
+#include <array>
+#include <atomic>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,9 +48,13 @@ class ApiService {
   [[nodiscard]] const std::vector<Route>& routes() const { return router_.routes(); }
 
   ApiResponse handle(const ApiRequest& request);
+  // The route of a request, matched once: the transport asks runs_inline, then hands it to handle.
+  [[nodiscard]] RouteMatch match(const ApiRequest& request) const;
+  ApiResponse handle(const ApiRequest& request, RouteMatch match);
   // Whether the request's route may run on the connection's own thread rather than the blocking
   // pool (see Route::quick): the hop between threads costs more than such a handler.
-  [[nodiscard]] bool runs_inline(const ApiRequest& request) const;
+  [[nodiscard]] bool runs_inline(const ApiRequest& request) const { return runs_inline(match(request)); }
+  [[nodiscard]] static bool runs_inline(const RouteMatch& match);
 
   // Until a hook is set, reads are recorded nowhere but still served (tests, early wiring).
   void set_read_audit_hook(ReadAuditHook hook) { read_audit_ = std::move(hook); }
@@ -63,7 +71,17 @@ class ApiService {
   [[nodiscard]] MetricsRegistry& metrics() { return metrics_; }
 
  private:
-  ApiResponse dispatch(const ApiRequest& request, const std::string& path, std::string& route_label);
+  // The metrics of one route, looked up once: the registry's lookup builds label strings under
+  // a lock, which costs more than a quick handler. Statuses fill a few slots as they occur.
+  struct RouteStats {
+    static constexpr std::size_t k_slots = 8;
+    Histogram* duration = nullptr;
+    std::array<std::atomic<int>, k_slots> status{};
+    std::array<std::atomic<Counter*>, k_slots> requests{};
+  };
+  Counter& requests_counter(const std::string& method, const Route* route, int status);
+
+  ApiResponse dispatch(const ApiRequest& request, const std::string& path, RouteMatch match);
   ApiResponse run(const Route& route, const ApiRequest& request, const Principal* principal,
                   std::map<std::string, std::string> params);
 
@@ -73,6 +91,8 @@ class ApiService {
   TokenStore tokens_;
   MetricsRegistry metrics_;
   Router router_;
+  std::vector<std::unique_ptr<RouteStats>> stats_;  // by route index, made in add_route
+  std::mutex stats_mu_;                             // fills a RouteStats slot
   ReadAuditHook read_audit_;
   StudentRecordedHook student_recorded_;
 };

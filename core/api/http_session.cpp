@@ -134,12 +134,15 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
     const bool keep_alive = msg.keep_alive();
     ApiRequest request = to_api_request(std::move(msg), ip);
     ApiResponse response;
-    if (s.service.runs_inline(request)) {
-      response = s.service.handle(request);
+    RouteMatch match = s.service.match(request);
+    if (ApiService::runs_inline(match)) {
+      response = s.service.handle(request, std::move(match));
     } else {
       response = co_await asio::co_spawn(
           s.pool.get_executor(),
-          [&s, &request]() -> asio::awaitable<ApiResponse> { co_return s.service.handle(request); },
+          [&s, &request, &match]() -> asio::awaitable<ApiResponse> {
+            co_return s.service.handle(request, std::move(match));
+          },
           asio::use_awaitable);
     }
     if (!co_await write_response(s, stream, response, version, keep_alive && !s.stopping)) co_return;

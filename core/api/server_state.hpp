@@ -5,10 +5,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -39,14 +43,26 @@ struct ApiServer::State : std::enable_shared_from_this<ApiServer::State> {
   void stop(std::chrono::milliseconds deadline, std::function<void()> on_stopped);
   void close_sessions(bool idle_only);
 
-  boost::asio::io_context& io;
+  // Starts the connection threads (after the acceptor listens).
+  void start_net();
+  // Ends them and drops the connections still open with them. Call from outside those threads
+  // (~ApiServer), after stop().
+  void end_net();
+
+  boost::asio::io_context& io;  // the daemon's: on_stopped runs there
   ApiOptions options;
+  // The API's own io_context and threads (ApiOptions::io_threads): the acceptor, the shutdown
+  // timer and every connection.
+  std::unique_ptr<boost::asio::io_context> net;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work;
+  std::vector<std::thread> net_threads;
   ApiService service;
   std::shared_ptr<boost::asio::ssl::context> tls;
   boost::asio::thread_pool pool;
-  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand;
-  boost::asio::ip::tcp::acceptor acceptor;
-  boost::asio::steady_timer deadline_timer;
+  std::optional<boost::asio::strand<boost::asio::io_context::executor_type>> accept_strand;
+  // Optional so that end_net can destroy them before the io_context they belong to.
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor;
+  std::optional<boost::asio::steady_timer> deadline_timer;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> stopping{false};
   std::atomic<bool> started{false};

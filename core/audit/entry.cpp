@@ -118,8 +118,11 @@ std::size_t canonical_entry_bound(const store::AuditRow& row) {
   return n;
 }
 
-char* write_canonical_entry(const store::AuditRow& row, char* p) {
-  // Members in RFC 8785 order (all keys are ASCII, so byte order is UTF-16 order).
+namespace {
+
+// The entry's members in RFC 8785 order (all keys are ASCII, so byte order is UTF-16 order), with
+// "hash" among them when `hash` is given.
+char* write_entry(const store::AuditRow& row, char* p, const std::string* hash) {
   auto str = [&p](std::string_view key, const std::string& value) {
     p = put(p, key);
     p = write_canonical_string(p, value);
@@ -133,6 +136,7 @@ char* write_canonical_entry(const store::AuditRow& row, char* p) {
   if (!(p = put_array(p, row.categories))) return nullptr;
   p = put(p, ",\"consent_ids\":");
   if (!(p = put_array(p, row.consent_ids))) return nullptr;
+  if (hash && !str(",\"hash\":", *hash)) return nullptr;
   if (!str(",\"on_behalf_of\":", row.on_behalf_of) || !str(",\"outcome\":", row.outcome) ||
       !str(",\"payload_sha256\":", row.payload_sha256) || !str(",\"prev_hash\":", row.prev_hash) ||
       !str(",\"processing_activity\":", row.processing_activity) || !str(",\"purpose\":", row.purpose) ||
@@ -170,6 +174,22 @@ char* write_canonical_entry(const store::AuditRow& row, char* p) {
   p = std::to_chars(p, p + 24, kEntryFormat).ptr;
   *p++ = '}';
   return p;
+}
+
+}  // namespace
+
+char* write_canonical_entry(const store::AuditRow& row, char* p) { return write_entry(row, p, nullptr); }
+
+bool append_entry_json(const store::AuditRow& row, std::string& out) {
+  const std::size_t old = out.size();
+  out.resize(old + canonical_entry_bound(row) + canonical_string_bound(row.hash) + 16);
+  char* end = write_entry(row, out.data() + old, &row.hash);
+  if (!end) {
+    out.resize(old);
+    return false;
+  }
+  out.resize(static_cast<std::size_t>(end - out.data()));
+  return true;
 }
 
 bool append_canonical_entry(const store::AuditRow& row, std::string& out) {

@@ -31,6 +31,10 @@ bool append_canonical_entry(const store::AuditRow& row, std::string& out);
 std::size_t canonical_entry_bound(const store::AuditRow& row);
 char* write_canonical_entry(const store::AuditRow& row, char* dst);
 
+// Appends entry_json(row).dump() without building a JSON value (an audit search answers with a
+// page of these; a unit test holds the two equal). False when a field is not valid UTF-8.
+bool append_entry_json(const store::AuditRow& row, std::string& out);
+
 // The row's hash over its stored prev_hash and fields; empty when a field is not valid UTF-8.
 std::string compute_entry_hash(const store::AuditRow& row, Sha256& sha, std::string& scratch);
 std::string compute_entry_hash(const store::AuditRow& row);

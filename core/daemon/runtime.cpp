@@ -267,7 +267,15 @@ void Runtime::poll(const std::string& connector, JobDone done) {
   host_->poll(connector, [this, connector, done = std::move(done)](plugin_host::CallResult r) {
     if (r.code != plugin_host::CallCode::ok)
       log::warn("poll failed", {{"connector", connector}, {"result", plugin_host::call_code_name(r.code)}, {"error", r.message}});
-    (void)plugin_state_->put(connector, k_last_poll, format_utc(clock_->now()));
+    const std::string text = format_utc(clock_->now());
+    (void)plugin_state_->put(connector, k_last_poll, text);
+    // Kept as a re-read of the state would give it (format_utc's precision).
+    TimePoint stored{};
+    const bool parsed = parse_rfc3339(text, stored);
+    {
+      std::lock_guard lock(polls_mu_);
+      last_polls_[connector] = parsed ? std::optional<TimePoint>(stored) : std::nullopt;
+    }
     done();
   });
 }
@@ -332,10 +340,16 @@ bool Runtime::paused(const std::string& connector) const {
 }
 
 std::optional<TimePoint> Runtime::last_poll(const std::string& connector) {
+  std::lock_guard lock(polls_mu_);
+  if (auto it = last_polls_.find(connector); it != last_polls_.end()) return it->second;
+  // First ask: the state holds polls of earlier runs. A store error is not remembered.
   auto v = plugin_state_->get(connector, k_last_poll);
+  if (!v) return std::nullopt;
   TimePoint t{};
-  if (v && v.value() && parse_rfc3339(**v, t)) return t;
-  return std::nullopt;
+  std::optional<TimePoint> last;
+  if (v.value() && parse_rfc3339(**v, t)) last = t;
+  last_polls_[connector] = last;
+  return last;
 }
 
 Status Runtime::run_now(const std::string& connector) {

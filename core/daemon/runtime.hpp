@@ -4,6 +4,7 @@
 // the delivery engine, the scheduler of the polls, and the admin API.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,7 +68,8 @@ class Runtime {
   // connector's state, so a restart keeps it. not_found for a connector that is not loaded.
   Status set_paused(const std::string& connector, bool paused);
   [[nodiscard]] bool paused(const std::string& connector) const;
-  // When the daemon last polled `connector` (from its state), if ever.
+  // When the daemon last polled `connector`, if ever: from its state once, then kept in memory
+  // (the connectors list asks for every connector on each request).
   [[nodiscard]] std::optional<TimePoint> last_poll(const std::string& connector);
   // Starts a poll now, through the scheduler when the connector has a schedule (busy while one
   // runs). Call on the io_context's thread.
@@ -120,6 +122,8 @@ class Runtime {
   mutable std::mutex config_mu_;  // reload against connectors_config()
   mutable std::mutex paused_mu_;
   std::set<std::string> paused_;  // connectors an admin paused
+  std::mutex polls_mu_;
+  std::map<std::string, std::optional<TimePoint>> last_polls_;  // as stored; filled on first ask
 };
 
 }  // namespace schakel::daemon

@@ -17,7 +17,10 @@
 // certificate. Reported: requests/s and p99 for each, and schakeld's share of nginx's rate.
 // Targets: ≥ 0.8 of nginx for health, ≥ 0.5 for the authenticated read, p99 < 20 ms for the search.
 //
-// Usage: api_wrk_bench [ENTRIES=1000000] [SECONDS=4] [PAGE=20]   (env API_WRK_ONLY=part-of-target)
+// Usage: api_wrk_bench [ENTRIES=1000000] [SECONDS=4] [PAGE=20]
+//   env API_WRK_ONLY=part-of-target  runs only the matching endpoints (e.g. audit, health, tls/)
+//   env API_WRK_KEEP=DIR             seeds into DIR once and reuses it on later runs with the same
+//                                    ENTRIES and PAGE (each run appends its own audit.read entries)
 #include <sys/stat.h>
 
 #include <chrono>
@@ -196,7 +199,12 @@ int main(int argc, char** argv) {
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
   const int page = argc > 3 ? std::atoi(argv[3]) : 20;
   if (entries < page || page < 1 || page > 1000 || seconds < 1) return fail("usage: api_wrk_bench [ENTRIES] [SECONDS] [PAGE]");
-  test::TempDir work;
+  test::TempDir temp;
+  const char* keep = std::getenv("API_WRK_KEEP");
+  struct {
+    std::filesystem::path dir;
+    [[nodiscard]] const std::filesystem::path& path() const { return dir; }
+  } work{keep ? std::filesystem::path(keep) : temp.path()};
   const auto data = work.path() / "data";
   const auto tls_dir = work.path() / "tls";
   const auto www = work.path() / "www";
@@ -204,8 +212,22 @@ int main(int argc, char** argv) {
 
   SystemClock clock;
   if (auto files = api::ensure_self_signed(tls_dir, clock); !files) return fail(files.status().message());
-  auto seeded = seed(data, entries, page);
-  if (!seeded) return fail("seeding: " + seeded.status().message());
+  const auto seed_file = work.path() / "seeded.json";
+  const std::string seed_key = std::to_string(entries) + "/" + std::to_string(page);
+  Result<Seeded> seeded = Seeded{};
+  if (keep && std::filesystem::exists(seed_file)) {
+    const auto j = nlohmann::json::parse(std::ifstream(seed_file), nullptr, false);
+    if (j.is_discarded() || j.value("key", "") != seed_key) return fail(seed_file.string() + " is from another seed; remove " + keep);
+    seeded = Seeded{j["operator"].get<std::string>(), j["privacy"].get<std::string>()};
+    std::printf("reusing the seeded data in %s\n", keep);
+  } else {
+    seeded = seed(data, entries, page);
+    if (!seeded) return fail("seeding: " + seeded.status().message());
+    if (keep) {
+      std::ofstream(seed_file) << nlohmann::json{{"key", seed_key}, {"operator", seeded->operator_token},
+                                                 {"privacy", seeded->privacy_token}}.dump();
+    }
+  }
 
   const std::vector<Endpoint> endpoints = {
       {"GET /v1/health", "/v1/health", "health.json", {}},
@@ -243,7 +265,8 @@ int main(int argc, char** argv) {
     const std::string nginx_base = std::string(tls ? "https" : "http") + "://127.0.0.1:" +
                                    std::to_string(tls ? nginx->tls_port() : nginx->plain_port());
     for (const auto& e : endpoints) {
-      if (only && e.target.find(only) == std::string::npos) continue;
+      const std::string line = std::string(tls ? "tls/" : "plain/") + e.target;
+      if (only && line.find(only) == std::string::npos) continue;
       Row row{tls ? "tls" : "plain", e.name, {}, {}};
       wrk.headers = e.headers;
       row.hub = bench::run_wrk(daemon.url + e.target, wrk);

@@ -41,6 +41,15 @@ TEST(Entry, FastCanonicalFormEqualsJcsOfTheFields) {
   EXPECT_EQ(fast, *slow);
   EXPECT_NE(fast.find("\"time\":\"2026-03-04T09:15:00.000123Z\""), std::string::npos);
   EXPECT_EQ(compute_entry_hash(row), sha256_hex(row.prev_hash + fast));
+  // The search answer's form of the entry: entry_json's dump, hash included, built directly.
+  row.hash = compute_entry_hash(row);
+  std::string answer = "[";
+  ASSERT_TRUE(append_entry_json(row, answer));
+  EXPECT_EQ(answer, "[" + entry_json(row).dump());
+  const std::string before = answer;
+  row.reason = "not UTF-8 \xff";
+  EXPECT_FALSE(append_entry_json(row, answer));
+  EXPECT_EQ(answer, before);  // left as it was
 }
 
 TEST_F(Chain, EntriesChainAndVerify) {
