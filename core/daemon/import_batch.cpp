@@ -106,11 +106,14 @@ Status RecordImporter::queue_event(const std::string& connector, ImportEvent eve
 
 Status RecordImporter::fire_kept_for(const std::string& connector, const std::string& entity_id) {
   if (batch_size_ <= 1) return {};
-  std::unique_lock lock(pending_mu_);
-  auto it = pending_.find(connector);
-  lock.unlock();
-  if (it == pending_.end()) return {};
-  Pending& pending = it->second;
+  Pending* found = nullptr;
+  {
+    std::lock_guard lock(pending_mu_);
+    auto it = pending_.find(connector);
+    if (it == pending_.end()) return {};
+    found = &it->second;  // std::map: the reference stays valid
+  }
+  Pending& pending = *found;
   const bool hit = std::any_of(pending.events.begin(), pending.events.end(), [&](const ImportEvent& e) {
     return entity_id.empty() || e.entity_id == entity_id;
   });
