@@ -107,6 +107,9 @@ class Runtime {
   std::unique_ptr<audit::AuditWriter> audit_;
   boost::asio::steady_timer checkpoint_timer_;
   std::unique_ptr<plugin_host::StateStore> plugin_state_;
+  // Before host_: a poll's callback writes them while the host's destructor finishes its calls.
+  std::mutex polls_mu_;
+  std::map<std::string, std::optional<TimePoint>> last_polls_;  // as stored; filled on first ask
   std::unique_ptr<plugin_host::PluginHost> host_;
   std::unique_ptr<Scheduler> scheduler_;
   ConsentService consent_;
@@ -122,8 +125,6 @@ class Runtime {
   mutable std::mutex config_mu_;  // reload against connectors_config()
   mutable std::mutex paused_mu_;
   std::set<std::string> paused_;  // connectors an admin paused
-  std::mutex polls_mu_;
-  std::map<std::string, std::optional<TimePoint>> last_polls_;  // as stored; filled on first ask
 };
 
 }  // namespace schakel::daemon
