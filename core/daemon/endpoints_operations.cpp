@@ -4,11 +4,7 @@
 // bound, since handlers run on the API's blocking pool.
 #include <chrono>
 #include <future>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
 
 #include <boost/asio/post.hpp>
 
@@ -50,30 +46,7 @@ const json* connector_config(Runtime& rt, const std::string& id, json& holder) {
   return nullptr;
 }
 
-// The kind of each loaded connector's plugin. PluginHost::manifest copies the whole manifest
-// (schemas included), which costs more than the rest of a connectors list; a plugin file's kind
-// never changes, so it is looked up once per connector and plugin file.
-class KindCache {
- public:
-  std::optional<std::string> kind(Runtime& rt, const std::string& id, const std::string& plugin) {
-    {
-      std::lock_guard lock(mu_);
-      if (auto it = kinds_.find(id); it != kinds_.end() && it->second.first == plugin) return it->second.second;
-    }
-    auto m = rt.plugins().manifest(id);
-    if (!m) return std::nullopt;
-    std::string kind = plugin_host::kind_name(m->kind);
-    std::lock_guard lock(mu_);
-    kinds_[id] = {plugin, kind};
-    return kind;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::pair<std::string, std::string>> kinds_;  // id → (plugin file, kind)
-};
-
-json connector_json(Runtime& rt, KindCache& kinds, const json& cfg) {
+json connector_json(Runtime& rt, const json& cfg) {
   const std::string id = cfg.value("id", "");
   json j = {{"id", id}, {"plugin", cfg.value("plugin", "")}, {"enabled", cfg.value("enabled", true)}};
   if (cfg.contains("schedule")) j["schedule"] = cfg["schedule"];
@@ -82,7 +55,7 @@ json connector_json(Runtime& rt, KindCache& kinds, const json& cfg) {
     j["state"] = cfg.value("enabled", true) ? "not_loaded" : "disabled";
     return j;
   }
-  if (auto kind = kinds.kind(rt, id, status->plugin)) j["kind"] = std::move(*kind);
+  j["kind"] = plugin_host::kind_name(status->kind);
   j["state"] = plugin_host::state_name(status->state);
   j["degraded"] = status->state == plugin_host::ConnectorState::degraded;
   j["paused"] = rt.paused(id);
@@ -99,17 +72,17 @@ json connector_json(Runtime& rt, KindCache& kinds, const json& cfg) {
   return j;
 }
 
-ApiResponse list_connectors(Runtime& rt, KindCache& kinds) {
+ApiResponse list_connectors(Runtime& rt) {
   json list = json::array();
-  for (const auto& c : rt.connectors_config()) list.push_back(connector_json(rt, kinds, c));
+  for (const auto& c : rt.connectors_config()) list.push_back(connector_json(rt, c));
   return api::json_response(200, {{"connectors", list}});
 }
 
-ApiResponse show_connector(Runtime& rt, KindCache& kinds, RequestContext& ctx) {
+ApiResponse show_connector(Runtime& rt, RequestContext& ctx) {
   json holder;
   const auto* cfg = connector_config(rt, ctx.param("id"), holder);
   if (!cfg) return api::not_found("connector " + ctx.param("id") + " is not configured");
-  return api::json_response(200, connector_json(rt, kinds, *cfg));
+  return api::json_response(200, connector_json(rt, *cfg));
 }
 
 ApiResponse check_connector(Runtime& rt, RequestContext& ctx) {
@@ -135,14 +108,14 @@ ApiResponse check_connector(Runtime& rt, RequestContext& ctx) {
                                   {"message", result.message}});
 }
 
-ApiResponse pause_or_resume(Runtime& rt, KindCache& kinds, RequestContext& ctx, bool pause) {
+ApiResponse pause_or_resume(Runtime& rt, RequestContext& ctx, bool pause) {
   const std::string& id = ctx.param("id");
   json holder;
   const auto* cfg = connector_config(rt, id, holder);
   if (!cfg) return api::not_found("connector " + id + " is not configured");
   if (const Status st = rt.set_paused(id, pause); !st) return status_response(st);
   log::info(pause ? "connector paused" : "connector resumed", {{"connector", id}, {"by", actor_of(ctx)}});
-  return api::json_response(200, connector_json(rt, kinds, *cfg));
+  return api::json_response(200, connector_json(rt, *cfg));
 }
 
 ApiResponse run_connector(Runtime& rt, RequestContext& ctx) {
@@ -199,21 +172,20 @@ void register_operations_endpoints(api::ApiService& service, Runtime& rt) {
   const std::vector<Role> ops = {Role::admin, Role::operator_};
   const std::vector<Role> admin = {Role::admin};
   using api::SchoolScope;
-  auto kinds = std::make_shared<KindCache>();
   service.add_route({"GET", "/v1/connectors", ops, SchoolScope::none,
-                     [&rt, kinds](RequestContext&) { return list_connectors(rt, *kinds); },
+                     [&rt](RequestContext&) { return list_connectors(rt); },
                      "list the connectors with their status"});
   service.add_route({"GET", "/v1/connectors/{id}", ops, SchoolScope::none,
-                     [&rt, kinds](RequestContext& ctx) { return show_connector(rt, *kinds, ctx); },
+                     [&rt](RequestContext& ctx) { return show_connector(rt, ctx); },
                      "one connector's status"});
   service.add_route({"POST", "/v1/connectors/{id}/check", admin, SchoolScope::none,
                      [&rt](RequestContext& ctx) { return check_connector(rt, ctx); },
                      "run the connector's plugin check"});
   service.add_route({"POST", "/v1/connectors/{id}/pause", admin, SchoolScope::none,
-                     [&rt, kinds](RequestContext& ctx) { return pause_or_resume(rt, *kinds, ctx, true); },
+                     [&rt](RequestContext& ctx) { return pause_or_resume(rt, ctx, true); },
                      "stop the connector's polls and deliveries until resumed"});
   service.add_route({"POST", "/v1/connectors/{id}/resume", admin, SchoolScope::none,
-                     [&rt, kinds](RequestContext& ctx) { return pause_or_resume(rt, *kinds, ctx, false); },
+                     [&rt](RequestContext& ctx) { return pause_or_resume(rt, ctx, false); },
                      "resume a paused connector"});
   service.add_route({"POST", "/v1/connectors/{id}/run", ops, SchoolScope::none,
                      [&rt](RequestContext& ctx) { return run_connector(rt, ctx); }, "poll the connector now"});

@@ -43,6 +43,7 @@ Connector::Connector(std::shared_ptr<PluginHost::Core> core, std::string id, std
   services_ = host_services_table();
   ctx_.connector = this;
   counters_.plugin = lib_->name() + " " + lib_->version();
+  counters_.kind = lib_->manifest().kind;
 }
 
 void Connector::start() {

@@ -112,6 +112,7 @@ struct ConnectorConfig {
 struct ConnectorStatus {
   ConnectorState state = ConnectorState::stopped;
   std::string plugin;
+  PluginKind kind = PluginKind::sink;  // from the plugin's manifest
   std::string last_error;
   std::uint64_t calls = 0;
   std::uint64_t errors = 0;
