@@ -41,7 +41,6 @@ class CategoryTree {
   ~CategoryTree();
   CategoryTree(const CategoryTree&) = delete;
   CategoryTree& operator=(const CategoryTree&) = delete;
-  [[nodiscard]] const std::vector<schema::CategoryPath>& paths() const { return paths_; }
   struct Node;
   [[nodiscard]] const Node& root() const { return *root_; }
 
