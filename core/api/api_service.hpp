@@ -53,7 +53,6 @@ class ApiService {
   ApiResponse handle(const ApiRequest& request, RouteMatch match);
   // Whether the request's route may run on the connection's own thread rather than the blocking
   // pool (see Route::quick): the hop between threads costs more than such a handler.
-  [[nodiscard]] bool runs_inline(const ApiRequest& request) const { return runs_inline(match(request)); }
   [[nodiscard]] static bool runs_inline(const RouteMatch& match);
 
   // Until a hook is set, reads are recorded nowhere but still served (tests, early wiring).
