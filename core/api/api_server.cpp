@@ -116,10 +116,15 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<vo
       return;
     }
     self->deadline_timer->expires_after(deadline);
-    self->deadline_timer->async_wait([self, done](boost::system::error_code wait_ec) {
+    self->deadline_timer->async_wait([self, deadline, done](boost::system::error_code wait_ec) {
       if (!wait_ec) {  // not cancelled: some connection outlived the deadline
         log::warn("api: shutdown deadline passed; closing the remaining connections");
         self->close_sessions(false);
+        // The closes run on the connections' own threads: the stop is reported once the last
+        // one has ended (end_session cancels the timer), or after one more deadline.
+        self->deadline_timer->expires_after(deadline);
+        self->deadline_timer->async_wait([done](boost::system::error_code) { done(); });
+        return;
       }
       done();
     });

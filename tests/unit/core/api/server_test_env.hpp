@@ -41,11 +41,11 @@ struct ServerEnv {
   }
   ~ServerEnv() { shutdown(std::chrono::milliseconds(0)); }
 
-  // Stops the server and waits until its io_context has nothing left to do.
+  // Stops the server and waits for its report that it has stopped (its connections run on the
+  // server's own threads, so this io_context running out of work says nothing about them).
   void shutdown(std::chrono::milliseconds deadline) {
     if (!thread.joinable()) return;
-    server->stop(deadline);
-    work.reset();
+    server->stop(deadline, [this] { work.reset(); });
     thread.join();
   }
 
