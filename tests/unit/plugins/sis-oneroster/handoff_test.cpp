@@ -1,0 +1,89 @@
+// run_beside: the pass's records reach the deliverer in order, on the calling thread, with only a
+// bounded number waiting; the pass's result and its failures come back to the caller.
+#include "handoff.hpp"
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace schakel::sis_oneroster {
+namespace {
+
+using nlohmann::json;
+
+json envelope(int i) {
+  return json{{"source_key", "stu-" + std::to_string(i)}, {"source_version", "2026-09-01T06:00:00.000000Z"}};
+}
+
+TEST(Handoff, EveryRecordArrivesInOrderOnTheCallingThreadWithFewWaiting) {
+  constexpr int k_records = 5000;
+  std::atomic<int> produced{0};
+  int delivered = 0;
+  std::size_t most_waiting = 0;
+  const auto caller = std::this_thread::get_id();
+  bool pass_on_other_thread = false;
+  auto stats = run_beside(
+      [&](const SyncOutput& out) -> Result<SyncStats> {
+        pass_on_other_thread = std::this_thread::get_id() != caller;
+        for (int i = 0; i < k_records; ++i) {
+          produced.fetch_add(1);
+          out.emit(i % 2 ? "students" : "guardians", envelope(i));
+        }
+        SyncStats s;
+        s.rejected = 7;
+        return s;
+      },
+      [&](Outgoing& o) {
+        ASSERT_EQ(std::this_thread::get_id(), caller);
+        EXPECT_EQ(json::parse(o.text), envelope(delivered));
+        EXPECT_EQ(o.stream, delivered % 2 ? "students" : "guardians");
+        EXPECT_EQ(o.version, "2026-09-01T06:00:00.000000Z");
+        most_waiting = std::max(most_waiting, static_cast<std::size_t>(produced.load() - delivered));
+        ++delivered;
+      });
+  ASSERT_TRUE(stats) << stats.status().message();
+  EXPECT_TRUE(pass_on_other_thread);
+  EXPECT_EQ(stats->rejected, 7u);
+  EXPECT_EQ(delivered, k_records);
+  // The batch being filled, the full ones waiting, the one being delivered: never the whole pass.
+  EXPECT_LE(most_waiting, 256u * 6);
+}
+
+TEST(Handoff, APassThatThrowsIsAnErrorAfterWhatItEmittedIsDelivered) {
+  int delivered = 0;
+  auto stats = run_beside(
+      [&](const SyncOutput& out) -> Result<SyncStats> {
+        for (int i = 0; i < 300; ++i) out.emit("students", envelope(i));
+        throw std::runtime_error("disk gone");
+      },
+      [&](Outgoing&) { ++delivered; });
+  ASSERT_FALSE(stats);
+  EXPECT_EQ(stats.status().code(), ErrorCode::internal);
+  EXPECT_NE(stats.status().message().find("disk gone"), std::string::npos);
+  EXPECT_EQ(delivered, 300);
+}
+
+TEST(Handoff, ADelivererThatThrowsStopsTheHandoffWithoutLeavingThePassWaiting) {
+  std::atomic<int> produced{0};
+  EXPECT_THROW(run_beside(
+                   [&](const SyncOutput& out) -> Result<SyncStats> {
+                     // Far more than fit in the queue: the pass would wait forever if nobody took them.
+                     for (int i = 0; i < 20000; ++i, ++produced) out.emit("students", envelope(i));
+                     return SyncStats{};
+                   },
+                   [&](Outgoing&) { throw std::runtime_error("host gone"); }),
+               std::runtime_error);
+  EXPECT_EQ(produced.load(), 20000);
+}
+
+TEST(Handoff, ARowThatDoesNotMapCarriesItsWarning) {
+  auto o = outgoing_of("rejected_rows", json{{"source", "users.csv:12"}, {"reason", "the user has no role"}});
+  EXPECT_EQ(o.warning, "row not mapped: users.csv:12: the user has no role");
+  EXPECT_EQ(o.version, "");
+  EXPECT_EQ(outgoing_of("students", envelope(1)).warning, "");
+}
+
+}  // namespace
+}  // namespace schakel::sis_oneroster
