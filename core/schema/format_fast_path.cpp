@@ -49,79 +49,6 @@ bool time_part(const std::string& s, std::size_t i) {
   return two(s, i + 1) <= 23 && two(s, i + 4) <= 59;
 }
 
-bool has_fast_format(const json& root, const json& node, const RefResolver& resolve, int depth) {
-  if (depth > 32) return true;  // too deep to tell: assume the worst
-  if (node.is_array()) {
-    for (const auto& sub : node)
-      if (has_fast_format(root, sub, resolve, depth + 1)) return true;
-    return false;
-  }
-  if (!node.is_object()) return false;
-  if (auto f = node.find("format"); f != node.end() && f->is_string() && is_fast_format(*f)) return true;
-  if (auto r = node.find("$ref"); r != node.end() && r->is_string()) {
-    const json* next_root = nullptr;
-    const json* target = resolve(root, r->get<std::string>(), &next_root);
-    if (target && has_fast_format(*next_root, *target, resolve, depth + 1)) return true;
-  }
-  for (const auto& [key, sub] : node.items()) {
-    if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
-    if ((sub.is_object() || sub.is_array()) && has_fast_format(root, sub, resolve, depth + 1)) return true;
-  }
-  return false;
-}
-
-bool collect(const json& root, const json& node, std::vector<std::string>& path, const RefResolver& resolve,
-             std::vector<FormatPath>& out, int depth) {
-  if (!node.is_object()) return true;
-  if (depth > 32) return false;
-  if (auto f = node.find("format"); f != node.end() && f->is_string() && is_fast_format(*f))
-    out.push_back({path, f->get<std::string>()});
-  for (const auto& [key, sub] : node.items()) {
-    if (key == "properties" && sub.is_object()) {
-      for (const auto& [name, p] : sub.items()) {
-        path.push_back(name);
-        const bool ok = collect(root, p, path, resolve, out, depth + 1);
-        path.pop_back();
-        if (!ok) return false;
-      }
-    } else if ((key == "items" || key == "additionalProperties") && sub.is_object()) {
-      path.emplace_back("*");  // over-applies additionalProperties to every property: safe
-      const bool ok = collect(root, sub, path, resolve, out, depth + 1);
-      path.pop_back();
-      if (!ok) return false;
-    } else if (key == "allOf" && sub.is_array()) {
-      for (const auto& s : sub)
-        if (!collect(root, s, path, resolve, out, depth + 1)) return false;
-    } else if (key == "$ref" && sub.is_string()) {
-      const json* next_root = nullptr;
-      const json* target = resolve(root, sub.get<std::string>(), &next_root);
-      if (!target) return false;
-      if (!collect(*next_root, *target, path, resolve, out, depth + 1)) return false;
-    } else if (key == "definitions" || key == "$defs" || key == "enum" || key == "const" || key == "default" ||
-               key == "examples") {
-      continue;  // not applied here (definitions are reached through $ref), or plain values
-    } else if ((sub.is_object() || sub.is_array()) && has_fast_format(root, sub, resolve, depth + 1)) {
-      return false;  // a format under anyOf, oneOf, not, if, patternProperties, ...: out of reach
-    }
-  }
-  return true;
-}
-
-bool holds_at(const json& v, const FormatPath& p, std::size_t k) {
-  if (k == p.tokens.size()) return v.is_string() && format_ok(p.format, v.get_ref<const std::string&>());
-  const std::string& t = p.tokens[k];
-  if (t == "*") {
-    if (v.is_array() || v.is_object()) {
-      for (const auto& item : v)
-        if (!holds_at(item, p, k + 1)) return false;
-    }
-    return true;
-  }
-  if (!v.is_object()) return true;  // the format does not apply; the type check is valijson's
-  auto it = v.find(t);
-  return it == v.end() || holds_at(*it, p, k + 1);
-}
-
 }  // namespace
 
 bool is_fast_format(const std::string& format) {
@@ -136,33 +63,6 @@ bool format_ok(const std::string& format, const std::string& s) {
   if (format == "date-time")
     return date_part(s, i, month, day) && i < s.size() && (s[i] == 'T' || s[i] == 't') && time_part(s, i + 1) &&
            day_in_month(month, day);
-  return true;
-}
-
-json without_fast_formats(const json& schema) {
-  if (schema.is_array()) {
-    json out = json::array();
-    for (const auto& s : schema) out.push_back(without_fast_formats(s));
-    return out;
-  }
-  if (!schema.is_object()) return schema;
-  json out = json::object();
-  for (const auto& [key, sub] : schema.items()) {
-    if (key == "format" && sub.is_string() && is_fast_format(sub)) continue;
-    if (key == "enum" || key == "const" || key == "default" || key == "examples") out[key] = sub;
-    else out[key] = without_fast_formats(sub);
-  }
-  return out;
-}
-
-bool collect_format_paths(const json& root, const RefResolver& resolve, std::vector<FormatPath>& out) {
-  std::vector<std::string> path;
-  return collect(root, root, path, resolve, out, 0);
-}
-
-bool formats_hold(const json& doc, const std::vector<FormatPath>& paths) {
-  for (const auto& p : paths)
-    if (!holds_at(doc, p, 0)) return false;
   return true;
 }
 

@@ -67,5 +67,16 @@ TEST(FormatFastPath, TheFastPathKeepsTheFullViolations) {
   EXPECT_TRUE(set->validate("one_of", "2026-02-28").empty());
 }
 
+TEST(FormatFastPath, ADateThatIsNotAStringIsAViolationNotACrash) {
+  auto set = SchemaSet::load(default_schema_dir());
+  ASSERT_TRUE(set.is_ok()) << set.status().message();
+  // valijson cannot apply "format" to a number; the record is refused with a reason instead.
+  auto v = set->validate("student", {{"id", "stu-1"}, {"birth_date", 20140215}});
+  ASSERT_FALSE(v.empty());
+  bool named = false;
+  for (const auto& x : v) named = named || x.message.find("date") != std::string::npos;
+  EXPECT_TRUE(named);
+}
+
 }  // namespace
 }  // namespace schakel::schema
