@@ -43,6 +43,13 @@ class Pass {
     SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
     emitting_users_ = true;
     SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    // A CSV delta carries only what changed. A student whose demographics or enrollment changed
+    // but whose users row is not in the delta cannot be emitted whole: quarantined with the row,
+    // never dropped in silence.
+    for (const auto& [key, row] : awaiting_user_)
+      reject(row.first, row.second, key,
+             "the student's users row is not in this delta, so the change cannot be applied; it applies with the next "
+             "bulk or with a delta that lists the student");
     if (options_.known) reconcile();
     return stats_;
   }
@@ -202,6 +209,7 @@ class Pass {
     auto d = oneroster::parse_demographics(t);
     if (!d) return reject(t, d.status());
     if (source_.incremental()) changed_demographics_.insert(d->sourced_id);
+    else await_user("demographics", d->sourced_id, t);
     joins_->put_demographics(*d);
   }
 
@@ -214,7 +222,9 @@ class Pass {
   void enrollment(const Table& t) {
     auto e = oneroster::parse_enrollment(t);
     if (!e) return reject(t, e.status());
-    if (e->role != "student" || e->to_be_deleted) return;
+    if (e->role != "student") return;
+    await_user("enrollments", e->user_sourced_id, t);
+    if (e->to_be_deleted) return;
     auto g = groups_.find(e->class_sourced_id);
     bool homeroom = g != groups_.end() && g->second.homeroom;
     joins_->place(e->user_sourced_id, Placement{e->class_sourced_id, e->date_last_modified, homeroom});
@@ -259,6 +269,7 @@ class Pass {
   }
 
   void user(const Table& t) {
+    awaiting_user_.erase(t.get("sourcedId"));
     auto u = oneroster::parse_user(t, manifest_.version);
     if (!u) return reject(t, u.status());
     std::string org;
@@ -271,6 +282,11 @@ class Pass {
       return guardian(*u, t.file());
     }
     staff(*u, t.file(), role, org);
+  }
+
+  // A row of a CSV delta file that changes a student: it waits for the student's users row.
+  void await_user(const char* file, const std::string& key, const Table& t) {
+    if (!source_.incremental() && manifest_.mode(file) == FileMode::delta) awaiting_user_.try_emplace(key, t.where(), t.file());
   }
 
   void student(const oneroster::User& u, const std::string& file, const std::string& org) {
@@ -335,6 +351,7 @@ class Pass {
   std::set<std::string> schools_;
   std::unique_ptr<JoinStore> joins_;  // demographics, placements, roles, children: on disk
   std::set<std::string> changed_demographics_;  // an incremental source's changed ones (few)
+  std::map<std::string, std::pair<std::string, std::string>> awaiting_user_;  // key -> where, file (a delta's few)
   std::unordered_map<std::string, Group> groups_;  // the classes: a few per school
   std::map<std::string, std::vector<std::string>> seen_;  // users rows per stream, in file order
   std::set<std::string> deleted_;

@@ -13,7 +13,9 @@
 // record inactive (a student "left"), never deletes it. A row that does not map goes out on
 // "rejected_rows" as {"source", "file", "reason", "source_key"} and the pass goes on. A broken
 // file (quoting, a truncated row, a wrong header, invalid UTF-8) ends the pass with an error
-// naming file and line; what was emitted before stays.
+// naming file and line; what was emitted before stays. A CSV delta's demographics or enrollment
+// row for a student whose users row is not in the same delta goes to "rejected_rows" too: the
+// record cannot be built whole without it.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

@@ -87,6 +87,64 @@ TEST_P(RoundTrip, OlderBulkNeverOverwritesNewerDelta) {
   }
 }
 
+// A CSV delta that changes a student's demographics and enrollment without its users row cannot
+// build the whole student: the rows are quarantined with file, line and why, the stored student
+// stays as it was, and a delta that does list the user applies the change.
+TEST_P(RoundTrip, ADeltaChangingDemographicsWithoutTheUsersRowIsQuarantinedNotLost) {
+  const auto version = GetParam();
+  generate(bundle_, 20, version);
+  add(json::object());
+  ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
+  const std::string users_bulk = read_text(bundle_ / "users.csv");
+  const std::string roles_bulk = version == "1.2" ? read_text(bundle_ / "roles.csv") : "";
+  const auto before = by_key(store::Kind::student, "stu-000003");
+  ASSERT_TRUE(before.has_value());
+
+  const std::string t = "2026-12-02T06:00:00.000Z";
+  auto write_delta = [&](const std::string& users) {
+    std::string manifest = "propertyName,value\r\nmanifest.version,1.0\r\noneroster.version," + version +
+                           "\r\nfile.demographics,delta\r\nfile.enrollments,delta\r\nfile.users," +
+                           (users.empty() ? "absent" : "delta") + "\r\n";
+    write_text(bundle_ / "manifest.csv", manifest);
+    const std::string demo_header = read_text(bundle_ / "demographics.csv").substr(0, read_text(bundle_ / "demographics.csv").find('\n') + 1);
+    write_text(bundle_ / "demographics.csv", demo_header + "stu-000003,active," + t + ",2015-06-07,female,,,,,,,,,,,\r\n");
+    const std::string enr = read_text(bundle_ / "enrollments.csv");
+    write_text(bundle_ / "enrollments.csv", enr.substr(0, enr.find('\n') + 1));
+    std::filesystem::remove(bundle_ / "users.csv");
+    std::filesystem::remove(bundle_ / "roles.csv");
+    if (users.empty()) return;
+    write_text(bundle_ / "users.csv", users);
+    if (roles_bulk.empty()) return;
+    // 1.2 keeps the user's role in roles.csv: the delta carries it with the users row.
+    const auto at = roles_bulk.find("\nrole-stu-000003,") + 1;
+    write_text(bundle_ / "roles.csv", roles_bulk.substr(0, roles_bulk.find('\n') + 1) +
+                                          roles_bulk.substr(at, roles_bulk.find('\n', at) + 1 - at));
+    write_text(bundle_ / "manifest.csv", read_text(bundle_ / "manifest.csv") + "file.roles,delta\r\n");
+  };
+  write_delta("");
+  ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
+  auto q = quarantined();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].source, "demographics.csv:2");
+  EXPECT_NE(q[0].reason.find("users row is not in this delta"), std::string::npos) << q[0].reason;
+  auto unchanged = by_key(store::Kind::student, "stu-000003");
+  ASSERT_TRUE(unchanged.has_value());
+  EXPECT_EQ(unchanged->doc["birth_date"], before->doc["birth_date"]);
+
+  // The same change with the student's users row (its header and its own line from the bulk).
+  const auto header_end = users_bulk.find('\n') + 1;
+  const auto line_at = users_bulk.find("\nstu-000003,") + 1;
+  const std::string row = users_bulk.substr(line_at, users_bulk.find('\n', line_at) + 1 - line_at);
+  std::string newer = row;
+  newer.replace(newer.find("2026-"), 24, t);  // its dateLastModified: the users row changed too
+  write_delta(users_bulk.substr(0, header_end) + newer);
+  ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
+  EXPECT_EQ(quarantined().size(), 1u);
+  auto changed = by_key(store::Kind::student, "stu-000003");
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->doc["birth_date"], "2015-06-07");
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, RoundTrip, ::testing::Values("1.1", "1.2"),
                          [](const auto& p) { return p.param == "1.1" ? "v1_1" : "v1_2"; });
 
