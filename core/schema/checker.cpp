@@ -382,7 +382,11 @@ Checker::~Checker() = default;
 std::unique_ptr<Checker> Checker::compile(const json& root, const RefLookup& lookup) {
   std::unique_ptr<Checker> c(new Checker());
   Compiler compiler(c->impl_->nodes, lookup);
-  c->impl_->root = compiler.compile(root, root, true);
+  try {
+    c->impl_->root = compiler.compile(root, root, true);
+  } catch (const std::exception&) {
+    return nullptr;  // a pattern std::regex refuses: valijson reports it
+  }
   if (c->impl_->root == nullptr) return nullptr;
   return c;
 }

@@ -318,9 +318,10 @@ std::vector<Violation> SchemaSet::validate(const std::string& name, const nlohma
   try {
     if (validator.validate(*it->second, adapter, &results)) return {};
   } catch (const std::exception& e) {
-    // valijson gives up on a "format" applied to a value that is not a string, without a place.
-    return {{"", std::string("the document cannot be checked: a value where the schema expects a date, time or date-time "
-                             "string is not a string (") + e.what() + ")"}};
+    // valijson gives up, without a place, on a "format" applied to a value that is not a string
+    // (the usual case) or on a "pattern" std::regex cannot compile.
+    return {{"", std::string("the document cannot be checked (is a date or time given as something other than a "
+                             "string?): ") + e.what()}};
   }
   std::vector<Violation> out;
   valijson::ValidationResults::Error err;

@@ -168,6 +168,7 @@ TEST_F(CheckerTest, UnsureAnswersAndUnknownKeywordsAreLeftToValijson) {
   EXPECT_EQ(Checker::compile(json{{"type", "object"}, {"patternProperties", {{"^a", {{"type", "string"}}}}}}, lookup_none),
             nullptr);
   EXPECT_EQ(Checker::compile(json{{"$ref", "missing.schema.json"}}, lookup_none), nullptr);
+  EXPECT_EQ(Checker::compile(json{{"type", "string"}, {"pattern", "(a"}}, lookup_none), nullptr);
   // A number against an enum with numbers: not certain, so never "valid" by the checker...
   auto numbers = Checker::compile(json{{"enum", {1, 2}}}, lookup_none);
   ASSERT_NE(numbers, nullptr);

@@ -76,6 +76,9 @@ TEST(FormatFastPath, ADateThatIsNotAStringIsAViolationNotACrash) {
   bool named = false;
   for (const auto& x : v) named = named || x.message.find("date") != std::string::npos;
   EXPECT_TRUE(named);
+  // A pattern std::regex cannot compile is a violation too, not a crash.
+  ASSERT_TRUE(set->add("bad_pattern", {{"type", "string"}, {"pattern", "(a"}}).is_ok());
+  EXPECT_FALSE(set->validate("bad_pattern", "a").empty());
 }
 
 }  // namespace
