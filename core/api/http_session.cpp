@@ -173,6 +173,17 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
       handle.idle = false;
       ec = read_ec;
     }
+    // A request usually arrives whole in one read: parse what is buffered before asking the
+    // stream again (an async read of buffered bytes still costs a trip through the scheduler).
+    while (!ec && !parser.is_done() && buffer.size() > 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (used == 0) break;
+    }
     if (!ec && !parser.is_done()) {
       beast::get_lowest_layer(stream).expires_after(s.options.read_timeout);
       auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
