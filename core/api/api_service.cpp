@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <exception>
 
+#include <boost/beast/core/string.hpp>
+
 #include "api/token.hpp"
 #include "log/log.hpp"
 
@@ -19,17 +21,16 @@ ApiResponse unauthorized(const std::string& message, bool invalid_token) {
 }
 
 // The bearer secret from "Authorization: Bearer <secret>" (scheme case-insensitive), or "".
-std::string bearer_secret(const ApiRequest& request) {
-  const std::string h = request.header("authorization");
-  if (h.size() < 7) return {};
-  std::string scheme = h.substr(0, 7);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme != "bearer ") return {};
-  std::string secret = h.substr(7);
-  while (!secret.empty() && secret.front() == ' ') secret.erase(secret.begin());
-  while (!secret.empty() && secret.back() == ' ') secret.pop_back();
-  return secret;
+// A view into the request's header: no copies on the path every authenticated request takes.
+std::string_view bearer_secret(const ApiRequest& request) {
+  const auto it = request.headers.find("authorization");
+  if (it == request.headers.end()) return {};
+  std::string_view h = it->second;
+  if (h.size() < 7 || !boost::beast::iequals(h.substr(0, 7), "bearer ")) return {};
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  return h;
 }
 
 // 64 bits that tell requests apart in the logs; not a secret, so a per-thread generator seeded
@@ -162,7 +163,7 @@ ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& p
   }
 
   // Everything else needs a token, checked before anything about the path is revealed.
-  const std::string secret = bearer_secret(request);
+  const std::string_view secret = bearer_secret(request);
   if (secret.empty()) return unauthorized("a bearer token is required", false);
   auto principal = tokens_.authenticate(secret);
   if (!principal) {
