@@ -15,14 +15,26 @@ namespace schakel::api {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+std::vector<std::unique_ptr<asio::io_context>> make_nets(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<asio::io_context>> nets;
+  // Hint 1: each runs on one thread, which lets Asio skip most of its locking and wake-ups.
+  for (int i = 0; i < threads; ++i) nets.push_back(std::make_unique<asio::io_context>(1));
+  return nets;
+}
+
+}  // namespace
+
 ApiServer::State::State(asio::io_context& io_, ApiOptions options_, store::Store& store, schema::SchemaSet& schemas,
                         const Clock& clock)
     : io(io_),
       options(std::move(options_)),
-      net(std::make_unique<asio::io_context>()),
+      nets(make_nets(options.io_threads)),
       service(store, schemas, clock),
       pool(static_cast<std::size_t>(std::max(1, options.handler_threads))),
-      accept_strand(asio::make_strand(*net)),
+      accept_strand(asio::make_strand(*nets.front())),
       acceptor(std::in_place, *accept_strand),
       deadline_timer(std::in_place, *accept_strand),
       rejected(service.metrics().counter("schakel_api_connections_rejected_total",
@@ -37,19 +49,19 @@ ApiServer::State::~State() {
 }
 
 void ApiServer::State::start_net() {
-  int n = options.io_threads;
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  net_work.emplace(net->get_executor());
-  for (int i = 0; i < n; ++i) net_threads.emplace_back([this] { net->run(); });
+  for (auto& net : nets) {
+    net_work.push_back(asio::make_work_guard(*net));
+    net_threads.emplace_back([ctx = net.get()] { ctx->run(); });
+  }
 }
 
 void ApiServer::State::end_net() {
-  net_work.reset();
-  if (!net) return;
-  net->stop();
+  net_work.clear();
+  if (nets.empty()) return;
+  for (auto& net : nets) net->stop();
   for (auto& t : net_threads) t.join();
   net_threads.clear();
-  // A handler still running on the pool answers to a connection's strand in this io_context.
+  // A handler still running on the pool answers to a connection in one of these io_contexts.
   pool.join();
   // Nothing that refers to the io_context may outlive it.
   {
@@ -59,9 +71,9 @@ void ApiServer::State::end_net() {
   acceptor.reset();
   deadline_timer.reset();
   accept_strand.reset();
-  // Destroying the io_context destroys the connections still in it; each holds this State, so
+  // Destroying an io_context destroys the connections still in it; each holds this State, so
   // it must happen while something else (ApiServer) still does.
-  net.reset();
+  while (!nets.empty()) nets.pop_back();
 }
 
 bool ApiServer::State::admit(const std::string& ip, const std::shared_ptr<SessionHandle>& handle) {
@@ -133,8 +145,10 @@ void ApiServer::State::stop(std::chrono::milliseconds deadline, std::function<vo
 
 asio::awaitable<void> accept_loop(std::shared_ptr<ApiServer::State> s) {
   for (;;) {
-    auto [ec, socket] = co_await s->acceptor->async_accept(asio::any_io_executor(asio::make_strand(*s->net)),
-                                                          asio::as_tuple(asio::use_awaitable));
+    // Round-robin over the io_contexts; a connection stays on its one thread, so needs no strand.
+    asio::io_context& net = *s->nets[s->next_net++ % s->nets.size()];
+    auto [ec, socket] =
+        co_await s->acceptor->async_accept(asio::any_io_executor(net.get_executor()), asio::as_tuple(asio::use_awaitable));
     if (s->stopping || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // E.g. out of file descriptors: wait a moment rather than spin.
@@ -146,6 +160,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ApiServer::State> s) {
     boost::system::error_code ep_ec;
     const auto remote = socket.remote_endpoint(ep_ec);
     if (ep_ec) continue;
+    // Responses go out in one or two writes: without this, Nagle holds the second (a TLS record
+    // after the head's, say) until the client's delayed ACK, tens of milliseconds later.
+    socket.set_option(tcp::no_delay(true), ep_ec);
     const std::string ip = remote.address().to_string();
     auto handle = std::make_shared<SessionHandle>();
     handle->executor = socket.get_executor();

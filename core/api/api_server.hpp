@@ -1,6 +1,6 @@
 #pragma once
 // The admin API over the network: Beast on Asio, HTTPS (or plain HTTP on loopback when the config
-// allows it), one strand and one coroutine per connection, limits and timeouts on everything,
+// allows it), one coroutine per connection on one of the I/O threads, limits and timeouts on everything,
 // and a graceful stop with a deadline. Endpoints are registered on the ApiService (add_route);
 // the core endpoints (health, metrics, tokens, students, config/validate) are there from the start.
 //

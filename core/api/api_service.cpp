@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <exception>
+
+#include <boost/beast/core/string.hpp>
 
 #include "api/token.hpp"
 #include "log/log.hpp"
@@ -18,22 +21,35 @@ ApiResponse unauthorized(const std::string& message, bool invalid_token) {
 }
 
 // The bearer secret from "Authorization: Bearer <secret>" (scheme case-insensitive), or "".
-std::string bearer_secret(const ApiRequest& request) {
-  const std::string h = request.header("authorization");
-  if (h.size() < 7) return {};
-  std::string scheme = h.substr(0, 7);
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (scheme != "bearer ") return {};
-  std::string secret = h.substr(7);
-  while (!secret.empty() && secret.front() == ' ') secret.erase(secret.begin());
-  while (!secret.empty() && secret.back() == ' ') secret.pop_back();
-  return secret;
+// A view into the request's header: no copies on the path every authenticated request takes.
+std::string_view bearer_secret(const ApiRequest& request) {
+  const auto it = request.headers.find("authorization");
+  if (it == request.headers.end()) return {};
+  std::string_view h = it->second;
+  if (h.size() < 7 || !boost::beast::iequals(h.substr(0, 7), "bearer ")) return {};
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  return h;
 }
 
+// 64 bits that tell requests apart in the logs; not a secret, so a per-thread generator seeded
+// once from OpenSSL serves (a DRBG call per request showed up in the profile of cheap routes).
 std::string new_trace_id() {
-  auto id = generate_token_id();  // 64 random bits are plenty to tell requests apart
-  return id ? id->substr(4) : std::string("0000000000000000");
+  thread_local std::uint64_t state = [] {
+    std::uint64_t seed = 0;
+    if (auto id = generate_token_id()) seed = std::stoull(id->substr(4), nullptr, 16);
+    return seed ^ static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }();
+  // splitmix64
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, z >>= 4) out[static_cast<std::size_t>(i)] = k_hex[z & 0xF];
+  return out;
 }
 
 }  // namespace
@@ -147,7 +163,7 @@ ApiResponse ApiService::dispatch(const ApiRequest& request, const std::string& p
   }
 
   // Everything else needs a token, checked before anything about the path is revealed.
-  const std::string secret = bearer_secret(request);
+  const std::string_view secret = bearer_secret(request);
   if (secret.empty()) return unauthorized("a bearer token is required", false);
   auto principal = tokens_.authenticate(secret);
   if (!principal) {

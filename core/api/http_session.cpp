@@ -1,16 +1,18 @@
 // One connection: optional TLS handshake, then requests read with limits and timeouts, handled
-// on the blocking pool, answered on the connection's strand.
+// on the blocking pool, answered on the connection's own io_context (one thread).
 #include <algorithm>
 #include <array>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include "api/server_state.hpp"
+#include "log/log.hpp"
 
 namespace schakel::api {
 namespace {
@@ -57,21 +59,79 @@ ApiRequest to_api_request(http::request<http::string_body>&& msg, const std::str
   return r;
 }
 
+// The response head as Beast would write it (set() semantics: a handler's header replaces a
+// default of the same name), formatted into `head`, which the connection reuses. Beast's own
+// fields and serializer cost an allocation per field on every response.
+bool format_head(const ApiServer::State& s, const ApiResponse& resp, unsigned version, bool keep_alive,
+                 std::string& head) {
+  struct Field {
+    std::string_view name, value;
+  };
+  std::array<Field, 16> fields{};
+  std::size_t n = 0;
+  auto set = [&](std::string_view name, std::string_view value) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (beast::iequals(fields[i].name, name)) {
+        fields[i].value = value;
+        return true;
+      }
+    }
+    if (n == fields.size()) return false;
+    fields[n++] = {name, value};
+    return true;
+  };
+  set("Server", "schakel");
+  set("Cache-Control", "no-store");  // responses may hold personal data
+  set("X-Content-Type-Options", "nosniff");
+  if (s.tls) set("Strict-Transport-Security", "max-age=31536000");
+  if (!resp.content_type.empty()) set("Content-Type", resp.content_type);
+  for (const auto& [name, value] : resp.headers) {
+    // A line break would let a value start a header of its own.
+    if (value.find_first_of("\r\n", 0, 3) != std::string::npos || name.find_first_of("\r\n: ", 0, 5) != std::string::npos ||
+        name.empty() || !set(name, value)) {
+      return false;
+    }
+  }
+  head.clear();
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(resp.status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(resp.status));
+  head += "\r\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    head += fields[i].name;
+    head += ": ";
+    head += fields[i].value;
+    head += "\r\n";
+  }
+  // No body and no length on 1xx, 204 and 304 (RFC 9110 8.6).
+  if (!(resp.status / 100 == 1 || resp.status == 204 || resp.status == 304)) {
+    head += "Content-Length: ";
+    head += std::to_string(resp.body.size());
+    head += "\r\n";
+  }
+  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
+  return true;
+}
+
 template <class Stream>
 asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, ApiResponse& resp, unsigned version,
-                                     bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
-  res.set(http::field::server, "schakel");
-  res.set(http::field::cache_control, "no-store");  // responses may hold personal data
-  res.set("X-Content-Type-Options", "nosniff");
-  if (s.tls) res.set(http::field::strict_transport_security, "max-age=31536000");
-  if (!resp.content_type.empty()) res.set(http::field::content_type, resp.content_type);
-  for (const auto& [name, value] : resp.headers) res.set(name, value);
-  res.keep_alive(keep_alive);
-  res.body() = std::move(resp.body);  // a page of audit entries is tens of kilobytes
-  res.prepare_payload();
+                                     bool keep_alive, std::string& head) {
+  if (!format_head(s, resp, version, keep_alive, head)) {
+    log::error("api: a response header is not valid HTTP; answering 500 instead", {{"status", resp.status}});
+    resp = error_response(500, "internal", "the request could not be completed");
+    if (!format_head(s, resp, version, keep_alive, head)) co_return false;
+  }
+  const bool no_body = resp.status / 100 == 1 || resp.status == 204 || resp.status == 304;
+  // Head and body of a usual size go out as one buffer: with TLS, one SSL_write and one send.
+  if (!no_body && resp.body.size() <= 64 * 1024) head += resp.body;
+  const bool joined = no_body || resp.body.size() <= 64 * 1024;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                  joined ? asio::const_buffer() : asio::buffer(resp.body)};
   beast::get_lowest_layer(stream).expires_after(s.options.write_timeout);
-  auto [ec, n] = co_await http::async_write(stream, res, k_tuple);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, k_tuple);
   co_return !ec;
 }
 
@@ -96,6 +156,7 @@ template <class Stream>
 asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, SessionHandle& handle,
                                      const std::string& ip) {
   beast::flat_buffer buffer;
+  std::string head;  // each response's head, formatted into the same storage
   for (;;) {
     if (s.stopping) co_return;
     http::request_parser<http::string_body> parser;
@@ -112,6 +173,17 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
       handle.idle = false;
       ec = read_ec;
     }
+    // A request usually arrives whole in one read: parse what is buffered before asking the
+    // stream again (an async read of buffered bytes still costs a trip through the scheduler).
+    while (!ec && !parser.is_done() && buffer.size() > 0) {
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (used == 0) break;
+    }
     if (!ec && !parser.is_done()) {
       beast::get_lowest_layer(stream).expires_after(s.options.read_timeout);
       auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
@@ -125,7 +197,7 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
             .counter("schakel_api_requests_total", "API requests by route and status",
                      {{"method", ""}, {"route", "unread"}, {"status", std::to_string(refusal->status)}})
             .inc();
-        if (co_await write_response(s, stream, *refusal, 11, false)) co_await drain(s, stream);
+        if (co_await write_response(s, stream, *refusal, 11, false, head)) co_await drain(s, stream);
       }
       co_return;
     }
@@ -145,7 +217,7 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
           },
           asio::use_awaitable);
     }
-    if (!co_await write_response(s, stream, response, version, keep_alive && !s.stopping)) co_return;
+    if (!co_await write_response(s, stream, response, version, keep_alive && !s.stopping, head)) co_return;
     if (!keep_alive || s.stopping) co_return;
   }
 }

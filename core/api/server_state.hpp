@@ -24,7 +24,7 @@
 
 namespace schakel::api {
 
-// What stop() needs to reach a connection. Touched only on the connection's strand, except
+// What stop() needs to reach a connection. Touched only on the connection's thread, except
 // `executor`, which never changes.
 struct SessionHandle {
   boost::asio::any_io_executor executor;
@@ -51,11 +51,13 @@ struct ApiServer::State : std::enable_shared_from_this<ApiServer::State> {
 
   boost::asio::io_context& io;  // the daemon's: on_stopped runs there
   ApiOptions options;
-  // The API's own io_context and threads (ApiOptions::io_threads): the acceptor, the shutdown
-  // timer and every connection.
-  std::unique_ptr<boost::asio::io_context> net;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work;
+  // The API's own io_contexts, one per thread (ApiOptions::io_threads): each connection lives on
+  // one of them (round-robin), so its handlers never hop threads or take a strand's lock; the
+  // first one also runs the acceptor and the shutdown timer.
+  std::vector<std::unique_ptr<boost::asio::io_context>> nets;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> net_work;
   std::vector<std::thread> net_threads;
+  std::size_t next_net = 0;  // the acceptor's round-robin; touched only on accept_strand
   ApiService service;
   std::shared_ptr<boost::asio::ssl::context> tls;
   boost::asio::thread_pool pool;

@@ -40,17 +40,17 @@ Status TokenStore::revoke(const std::string& id) {
 void TokenStore::forget(const std::string& id) {
   std::lock_guard lock(cache_mu_);
   ++revocations_;
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.row.id == id; });
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.row->id == id; });
 }
 
-Result<std::optional<store::ApiTokenRow>> TokenStore::lookup(const std::string& hash) {
+Result<std::shared_ptr<const store::ApiTokenRow>> TokenStore::lookup(const std::string& hash) {
   const auto now = std::chrono::steady_clock::now();
   std::uint64_t revocations = 0;
   {
     std::lock_guard lock(cache_mu_);
     revocations = revocations_;
     if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.loaded < k_cache_ttl) {
-      return std::optional<store::ApiTokenRow>(it->second.row);
+      return it->second.row;
     }
   }
   auto tx = store_.begin(false);
@@ -58,15 +58,17 @@ Result<std::optional<store::ApiTokenRow>> TokenStore::lookup(const std::string& 
   auto row = (*tx)->api_token_by_hash(hash);
   if (!row) return row.status();
   tx->reset();
+  std::shared_ptr<const store::ApiTokenRow> found;
+  if (*row) found = std::make_shared<const store::ApiTokenRow>(std::move(**row));
   std::lock_guard lock(cache_mu_);
-  if (!*row || revocations != revocations_) {
+  if (!found || revocations != revocations_) {
     cache_.erase(hash);
-    return row;
+    return found;
   }
   // Unknown secrets are never cached, so guessing cannot grow this; the bound is for many tokens.
   if (cache_.size() >= 4096) cache_.clear();
-  cache_[hash] = Cached{**row, now};
-  return row;
+  cache_[hash] = Cached{found, now};
+  return found;
 }
 
 Result<std::optional<store::ApiTokenRow>> TokenStore::find(const std::string& id) {

@@ -3,6 +3,7 @@
 // the store keeps only its SHA-256.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -50,10 +51,12 @@ class TokenStore {
 
  private:
   struct Cached {
-    store::ApiTokenRow row;
+    // Shared, so a request that hits the cache copies a pointer rather than the row's strings.
+    std::shared_ptr<const store::ApiTokenRow> row;
     std::chrono::steady_clock::time_point loaded;
   };
-  Result<std::optional<store::ApiTokenRow>> lookup(const std::string& hash);
+  // Null when the store does not know the hash.
+  Result<std::shared_ptr<const store::ApiTokenRow>> lookup(const std::string& hash);
   void forget(const std::string& id);
 
   store::Store& store_;

@@ -100,12 +100,12 @@ std::size_t SqliteStore::queued_writes() {
 // Leader and followers: whoever finds no leader takes every queued work, runs them in one
 // transaction and releases the others; the rest wait, and one of them leads the next batch.
 Status SqliteStore::write(const std::function<Status(Transaction&)>& work) {
-  PendingWrite pending{&work, Status::ok(), false};
+  PendingWrite pending{&work, Status::ok(), false, {}};
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&pending);
   while (!pending.done) {
     if (leader_active_) {
-      queue_cv_.wait(lock);
+      pending.cv.wait(lock);
       continue;
     }
     leader_active_ = true;
@@ -114,9 +114,13 @@ Status SqliteStore::write(const std::function<Status(Transaction&)>& work) {
     lock.unlock();
     run_batch(batch);
     lock.lock();
-    for (PendingWrite* p : batch) p->done = true;
     leader_active_ = false;
-    queue_cv_.notify_all();
+    for (PendingWrite* p : batch) {
+      p->done = true;
+      if (p != &pending) p->cv.notify_one();  // under the lock: p is gone once it sees done
+    }
+    // The first work queued meanwhile leads the next batch (unless a newcomer does first).
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
   }
   return pending.status;
 }

@@ -46,6 +46,9 @@ class SqliteStore final : public Store {
     const std::function<Status(Transaction&)>* work;
     Status status;
     bool done = false;
+    // Each waiter has its own: a finished batch wakes its own works and the next leader, not
+    // every thread waiting (with a busy API, dozens).
+    std::condition_variable cv;
   };
 
   SqliteStore(Options options, std::unique_ptr<Db> writer, int version)
@@ -65,7 +68,6 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Db>> readers_;
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
   std::vector<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::atomic<std::int64_t> batches_{0};

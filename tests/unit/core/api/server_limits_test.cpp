@@ -76,6 +76,48 @@ TEST_P(ServerLimits, SlowClientHitsTheReadTimeout) {
   EXPECT_NE(s.server->metrics().render().find("schakel_api_timeouts_total 1"), std::string::npos);
 }
 
+// The response head is written by the server itself: a handler's header replaces a default of
+// the same name, one that could start a header of its own is refused, and requests that arrive
+// together (pipelined) are each answered, in order.
+TEST_P(ServerLimits, ResponseHeadsAndPipelinedRequests) {
+  ServerEnv s(GetParam());
+  // Before the first request, so registering does not race with serving.
+  s.server->add_route({"GET", "/v1/test/cached", {}, SchoolScope::none,
+                       [](RequestContext&) {
+                         ApiResponse r = json_response(200, {{"ok", true}});
+                         r.headers.emplace_back("cache-control", "private, no-cache");
+                         return r;
+                       },
+                       "test", true});
+  s.server->add_route({"GET", "/v1/test/injected", {}, SchoolScope::none,
+                       [](RequestContext&) {
+                         ApiResponse r = json_response(200, {{"ok", true}});
+                         r.headers.emplace_back("X-Note", "a\r\nSet-Cookie: stolen=1");
+                         return r;
+                       },
+                       "test", true});
+  const auto cached = raw_exchange(s.client(), "GET /v1/test/cached HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(cached.received.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << cached.received << cached.error;
+  EXPECT_NE(cached.received.find("Cache-Control: private, no-cache\r\n"), std::string::npos) << cached.received;
+  EXPECT_EQ(cached.received.find("no-store"), std::string::npos) << cached.received;
+  EXPECT_NE(cached.received.find("Connection: close\r\n"), std::string::npos) << cached.received;
+  EXPECT_NE(cached.received.find("Content-Length: 11\r\n"), std::string::npos) << cached.received;
+  EXPECT_TRUE(cached.received.ends_with("\r\n\r\n{\"ok\":true}")) << cached.received;
+
+  const auto injected =
+      raw_exchange(s.client(), "GET /v1/test/injected HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(injected.received.find("HTTP/1.1 500"), std::string::npos) << injected.received << injected.error;
+  EXPECT_EQ(injected.received.find("Set-Cookie"), std::string::npos) << injected.received;
+
+  const std::string one = "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto both = raw_exchange(s.client(), one + "GET /v1/test/cached HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto first = both.received.find("HTTP/1.1 200 OK\r\n");
+  ASSERT_NE(first, std::string::npos) << both.received << both.error;
+  EXPECT_NE(both.received.find("{\"status\":\"ok\"}HTTP/1.1 200 OK\r\n", first), std::string::npos) << both.received;
+  EXPECT_TRUE(both.closed);
+  expect_still_serving(s);
+}
+
 INSTANTIATE_TEST_SUITE_P(PlainAndTls, ServerLimits, ::testing::Values(false, true),
                          [](const auto& param_info) { return param_info.param ? std::string("tls") : std::string("plain"); });
 
