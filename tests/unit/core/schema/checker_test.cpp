@@ -123,8 +123,9 @@ TEST_F(CheckerTest, TheCorpusGetsValijsonsAnswerAndEveryValidDocumentIsProvenByT
       auto c = checker(name);
       ASSERT_NE(c, nullptr) << name;
       for (const auto& f : fs::directory_iterator(dir.path())) {
-        const json doc = read(f.path());
         const bool expected = std::string(kind) == "valid";
+        // An invalid example is {"expect_pointer": ..., "document": ...} (schemas/README.md).
+        const json doc = expected ? read(f.path()) : read(f.path()).at("document");
         EXPECT_EQ(valijson_valid(name, doc), expected) << f.path();
         EXPECT_EQ(c->valid(doc), expected) << f.path();
         ++(expected ? valid : invalid);
