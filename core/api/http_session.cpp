@@ -59,6 +59,9 @@ ApiRequest to_api_request(http::request<http::string_body>&& msg, const std::str
   return r;
 }
 
+// No body and no length on 1xx, 204 and 304 (RFC 9110 8.6).
+bool has_body(int status) { return !(status / 100 == 1 || status == 204 || status == 304); }
+
 // The response head as Beast would write it (set() semantics: a handler's header replaces a
 // default of the same name), formatted into `head`, which the connection reuses. Beast's own
 // fields and serializer cost an allocation per field on every response.
@@ -104,8 +107,7 @@ bool format_head(const ApiServer::State& s, const ApiResponse& resp, unsigned ve
     head += fields[i].value;
     head += "\r\n";
   }
-  // No body and no length on 1xx, 204 and 304 (RFC 9110 8.6).
-  if (!(resp.status / 100 == 1 || resp.status == 204 || resp.status == 304)) {
+  if (has_body(resp.status)) {
     head += "Content-Length: ";
     head += std::to_string(resp.body.size());
     head += "\r\n";
@@ -124,10 +126,9 @@ asio::awaitable<bool> write_response(ApiServer::State& s, Stream& stream, ApiRes
     resp = error_response(500, "internal", "the request could not be completed");
     if (!format_head(s, resp, version, keep_alive, head)) co_return false;
   }
-  const bool no_body = resp.status / 100 == 1 || resp.status == 204 || resp.status == 304;
   // Head and body of a usual size go out as one buffer: with TLS, one SSL_write and one send.
-  if (!no_body && resp.body.size() <= 64 * 1024) head += resp.body;
-  const bool joined = no_body || resp.body.size() <= 64 * 1024;
+  const bool joined = !has_body(resp.status) || resp.body.size() <= 64 * 1024;
+  if (has_body(resp.status) && joined) head += resp.body;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
                                                   joined ? asio::const_buffer() : asio::buffer(resp.body)};
   beast::get_lowest_layer(stream).expires_after(s.options.write_timeout);

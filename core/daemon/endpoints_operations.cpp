@@ -46,37 +46,12 @@ const json* connector_config(Runtime& rt, const std::string& id, json& holder) {
   return nullptr;
 }
 
-json connector_json(Runtime& rt, const json& cfg) {
-  const std::string id = cfg.value("id", "");
-  json j = {{"id", id}, {"plugin", cfg.value("plugin", "")}, {"enabled", cfg.value("enabled", true)}};
-  if (cfg.contains("schedule")) j["schedule"] = cfg["schedule"];
-  auto status = rt.plugins().status(id);
-  if (!status) {
-    j["state"] = cfg.value("enabled", true) ? "not_loaded" : "disabled";
-    return j;
-  }
-  j["kind"] = plugin_host::kind_name(status->kind);
-  j["state"] = plugin_host::state_name(status->state);
-  j["degraded"] = status->state == plugin_host::ConnectorState::degraded;
-  j["paused"] = rt.paused(id);
-  j["delivery_stopped"] = rt.delivery().stopped(id);
-  const auto last = rt.last_poll(id);
-  j["last_poll"] = last ? json(format_utc(*last)) : json(nullptr);
-  j["last_error"] = status->last_error.empty() ? json(nullptr) : json(status->last_error);
-  j["calls"] = status->calls;
-  j["errors"] = status->errors;
-  j["deadline_misses"] = status->deadline_misses;
-  j["quarantined"] = status->quarantined;
-  j["restarts"] = status->restarts;
-  j["next_restart"] = status->next_restart ? json(format_utc(*status->next_restart)) : json(nullptr);
-  return j;
-}
-
 // One JSON string as json::dump writes it (and refuses it: invalid UTF-8 throws).
 void append_json_string(std::string& out, const std::string& text) { out += json(text).dump(); }
 
-// connector_json(...).dump() written directly, keys in the same (sorted) order: the list is
-// polled by monitoring, and a JSON value per field cost more than the rest of the request.
+// One connector's configuration and status as a JSON object, written as text with its keys in
+// sorted order (as json::dump would write them): the list is polled by monitoring, and building a
+// JSON value per field cost more than the rest of the request.
 void append_connector(std::string& out, Runtime& rt, const json& cfg) {
   const std::string id = cfg.value("id", "");
   const bool enabled = cfg.value("enabled", true);
@@ -150,6 +125,13 @@ void append_connector(std::string& out, Runtime& rt, const json& cfg) {
   out += '}';
 }
 
+ApiResponse connector_response(Runtime& rt, const json& cfg) {
+  ApiResponse r;
+  r.status = 200;
+  append_connector(r.body, rt, cfg);
+  return r;
+}
+
 ApiResponse list_connectors(Runtime& rt) {
   ApiResponse r;
   r.status = 200;
@@ -168,7 +150,7 @@ ApiResponse show_connector(Runtime& rt, RequestContext& ctx) {
   json holder;
   const auto* cfg = connector_config(rt, ctx.param("id"), holder);
   if (!cfg) return api::not_found("connector " + ctx.param("id") + " is not configured");
-  return api::json_response(200, connector_json(rt, *cfg));
+  return connector_response(rt, *cfg);
 }
 
 ApiResponse check_connector(Runtime& rt, RequestContext& ctx) {
@@ -201,7 +183,7 @@ ApiResponse pause_or_resume(Runtime& rt, RequestContext& ctx, bool pause) {
   if (!cfg) return api::not_found("connector " + id + " is not configured");
   if (const Status st = rt.set_paused(id, pause); !st) return status_response(st);
   log::info(pause ? "connector paused" : "connector resumed", {{"connector", id}, {"by", actor_of(ctx)}});
-  return api::json_response(200, connector_json(rt, *cfg));
+  return connector_response(rt, *cfg);
 }
 
 ApiResponse run_connector(Runtime& rt, RequestContext& ctx) {
