@@ -61,8 +61,13 @@ void ApiServer::State::end_net() {
   for (auto& net : nets) net->stop();
   for (auto& t : net_threads) t.join();
   net_threads.clear();
-  // A handler still running on the pool answers to a connection in one of these io_contexts.
+  // A handler still running on the pool, or a commit an answer waits for, answers to a
+  // connection in one of these io_contexts.
   pool.join();
+  {
+    std::unique_lock lock(mu);
+    durable_cv.wait(lock, [this] { return awaiting_durable == 0; });
+  }
   // Nothing that refers to the io_context may outlive it.
   {
     std::lock_guard lock(mu);

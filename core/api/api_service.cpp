@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <future>
+#include <utility>
 
 #include <boost/beast/core/string.hpp>
 
@@ -125,7 +127,24 @@ Status ApiService::audit_read(const RequestContext& ctx, ReadAccess access) cons
   return read_audit_(access);
 }
 
-ApiResponse ApiService::handle(const ApiRequest& request) { return handle(request, match(request)); }
+ApiResponse ApiService::handle(const ApiRequest& request) {
+  ApiResponse response = handle(request, match(request));
+  if (!response.durable) return response;
+  std::promise<Status> made;
+  auto outcome = made.get_future();
+  std::exchange(response.durable, nullptr)([&made](Status st) { made.set_value(std::move(st)); });
+  return settle(std::move(response), outcome.get());
+}
+
+ApiResponse ApiService::settle(ApiResponse response, const Status& durable) {
+  response.durable = nullptr;
+  if (durable) return response;
+  ApiResponse failed = store_failure(durable);
+  for (auto& [name, value] : response.headers) {
+    if (name == "X-Trace-Id") failed.headers.emplace_back(name, value);
+  }
+  return failed;
+}
 
 RouteMatch ApiService::match(const ApiRequest& request) const {
   const auto q = request.target.find('?');

@@ -47,10 +47,14 @@ class ApiService {
   void add_route(Route route);
   [[nodiscard]] const std::vector<Route>& routes() const { return router_.routes(); }
 
+  // The complete answer: waits for what the handler made durable (ApiResponse::durable).
   ApiResponse handle(const ApiRequest& request);
   // The route of a request, matched once: the transport asks runs_inline, then hands it to handle.
   [[nodiscard]] RouteMatch match(const ApiRequest& request) const;
+  // The handler's answer, possibly with `durable` still to wait for (then see settle).
   ApiResponse handle(const ApiRequest& request, RouteMatch match);
+  // The answer to send once `durable` reported: the response itself, or the store's failure.
+  static ApiResponse settle(ApiResponse response, const Status& durable);
   // Whether the request's route may run on the connection's own thread rather than the blocking
   // pool (see Route::quick): the hop between threads costs more than such a handler.
   [[nodiscard]] static bool runs_inline(const RouteMatch& match);

@@ -2,9 +2,13 @@
 // on the blocking pool, answered on the connection's own io_context (one thread).
 #include <algorithm>
 #include <array>
+#include <memory>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -153,6 +157,49 @@ asio::awaitable<void> drain(ApiServer::State& s, Stream& stream) {
   }
 }
 
+// Runs the request's handler on the blocking pool and resumes the connection on its own
+// executor with the response: one hand-over each way (co_spawn onto the pool would add a third).
+auto handle_on_pool(ApiServer::State& s, const ApiRequest& request, RouteMatch& match) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(ApiResponse)>(
+      [&s, &request, &match](auto resume) {
+        asio::post(s.pool, [&s, &request, &match, resume = std::move(resume)]() mutable {
+          ApiResponse response;
+          try {
+            response = s.service.handle(request, std::move(match));
+          } catch (const std::exception& e) {
+            log::error("api: request failed", {{"error", e.what()}});
+            response = error_response(500, "internal", "the request could not be completed");
+          }
+          auto home = asio::get_associated_executor(resume);
+          asio::post(home, [resume = std::move(resume), response = std::move(response)]() mutable {
+            std::move(resume)(std::move(response));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+// Waits, without holding a thread, for what the handler made durable; then the answer to send.
+asio::awaitable<ApiResponse> settled(ApiServer::State& s, ApiResponse response) {
+  {
+    std::lock_guard lock(s.mu);
+    ++s.awaiting_durable;
+  }
+  auto durable = std::exchange(response.durable, nullptr);
+  Status outcome = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+      [&s, &durable](auto resume) {
+        auto home = asio::get_associated_executor(resume);
+        auto waiting = std::make_shared<decltype(resume)>(std::move(resume));
+        durable([&s, home, waiting](Status st) {
+          asio::post(home, [waiting, st = std::move(st)]() mutable { std::move(*waiting)(std::move(st)); });
+          std::lock_guard lock(s.mu);
+          if (--s.awaiting_durable == 0) s.durable_cv.notify_all();
+        });
+      },
+      asio::use_awaitable);
+  co_return ApiService::settle(std::move(response), outcome);
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, SessionHandle& handle,
                                      const std::string& ip) {
@@ -211,13 +258,9 @@ asio::awaitable<void> serve_requests(ApiServer::State& s, Stream& stream, Sessio
     if (ApiService::runs_inline(match)) {
       response = s.service.handle(request, std::move(match));
     } else {
-      response = co_await asio::co_spawn(
-          s.pool.get_executor(),
-          [&s, &request, &match]() -> asio::awaitable<ApiResponse> {
-            co_return s.service.handle(request, std::move(match));
-          },
-          asio::use_awaitable);
+      response = co_await handle_on_pool(s, request, match);
     }
+    if (response.durable) response = co_await settled(s, std::move(response));
     if (!co_await write_response(s, stream, response, version, keep_alive && !s.stopping, head)) co_return;
     if (!keep_alive || s.stopping) co_return;
   }

@@ -1,11 +1,14 @@
 #pragma once
 // The API's view of an HTTP exchange, free of Beast so handlers and their tests need no sockets.
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "base/status.hpp"
 
 namespace schakel::api {
 
@@ -24,6 +27,11 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set by a handler whose answer may leave only once something it started is durable (the
+  // audit entry of an audited read), without a thread waiting for it: whoever sends the response
+  // calls this after the handler returns, and sends it when the callback reports ok (a store
+  // failure otherwise, see ApiService::settle). The callback may run on any thread.
+  std::function<void(std::function<void(Status)>)> durable;
 };
 
 // One problem in a request: where (a JSON pointer into the body, or "/path/<name>", "/query/<name>")

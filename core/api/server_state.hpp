@@ -1,6 +1,7 @@
 #pragma once
 // ApiServer's shared state, seen by the acceptor and every session. Private to core/api.
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -72,6 +73,10 @@ struct ApiServer::State : std::enable_shared_from_this<ApiServer::State> {
   mutable std::mutex mu;
   std::map<std::string, int> per_client;
   std::map<SessionHandle*, std::shared_ptr<SessionHandle>> sessions;
+  // Answers waiting for ApiResponse::durable: their callbacks post to an io_context, so end_net
+  // waits for every one before destroying the io_contexts.
+  int awaiting_durable = 0;  // guarded by mu
+  std::condition_variable durable_cv;
 
   Counter& rejected;
   Counter& handshake_failures;

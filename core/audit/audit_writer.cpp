@@ -54,7 +54,7 @@ Result<store::AuditRow> AuditWriter::append(store::Transaction& txn, const Audit
 }
 
 Status AuditWriter::chain_and_append(store::Transaction& txn, store::AuditRow& row) {
-  auto last = txn.last_audit();
+  auto last = txn.audit_head();
   SCHAKEL_TRY(last);
   row.seq = *last ? (*last)->seq + 1 : 1;
   row.prev_hash = *last ? (*last)->hash : std::string(kGenesisHash);
@@ -77,15 +77,32 @@ Result<store::AuditRow> AuditWriter::append_durable(store::Store& store, const A
   const Status committed =
       store.write([&](store::Transaction& txn) -> Status { return chain_and_append(txn, row); });
   SCHAKEL_TRY(committed);
-  // The entry is durable now, so it may be checkpointed. A failed checkpoint does not fail the
-  // append (the entry is committed; a retry would log it twice): it is kept for checkpoint_health
-  // and retried at the next due append.
-  if (due(row.seq)) {
-    Status cp = checkpoint_row(row.seq, row.hash);
-    std::lock_guard lock(health_mu_);
-    checkpoint_health_ = cp;
-  }
+  after_commit(row);
   return row;
+}
+
+void AuditWriter::append_async(store::Store& store, const AuditEvent& event, std::function<void(Status)> done) {
+  auto made = make_row(event);
+  if (!made) {
+    done(made.status());
+    return;
+  }
+  auto row = std::make_shared<store::AuditRow>(std::move(*made));
+  store.write_async([this, row](store::Transaction& txn) { return chain_and_append(txn, *row); },
+                    [this, row, done = std::move(done)](Status committed) {
+                      if (committed) after_commit(*row);
+                      done(committed);
+                    });
+}
+
+// The entry is durable now, so it may be checkpointed. A failed checkpoint does not fail the
+// append (the entry is committed; a retry would log it twice): it is kept for checkpoint_health
+// and retried at the next due append.
+void AuditWriter::after_commit(const store::AuditRow& row) {
+  if (!due(row.seq)) return;
+  Status cp = checkpoint_row(row.seq, row.hash);
+  std::lock_guard lock(health_mu_);
+  checkpoint_health_ = cp;
 }
 
 bool AuditWriter::due(std::int64_t committed_seq) const {
@@ -107,7 +124,7 @@ Status AuditWriter::checkpoint_health() const {
 Status AuditWriter::checkpoint_if_due(store::Store& store) {
   auto txn = store.begin(false);
   SCHAKEL_TRY(txn);
-  auto last = (*txn)->last_audit();
+  auto last = (*txn)->audit_head();
   SCHAKEL_TRY(last);
   if (!*last || !due((*last)->seq)) return {};
   return checkpoint_row((*last)->seq, (*last)->hash);
@@ -116,7 +133,7 @@ Status AuditWriter::checkpoint_if_due(store::Store& store) {
 Status AuditWriter::checkpoint_now(store::Store& store) {
   auto txn = store.begin(false);
   SCHAKEL_TRY(txn);
-  auto last = (*txn)->last_audit();
+  auto last = (*txn)->audit_head();
   SCHAKEL_TRY(last);
   if (!*last) return {};
   return checkpoint_row((*last)->seq, (*last)->hash);

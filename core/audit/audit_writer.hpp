@@ -1,12 +1,13 @@
 #pragma once
 // Appends audit entries (DESIGN section 5) inside the caller's transaction, so an entry commits
 // with the state change it records, or through the store's group commit for a durable append on
-// its own. prev_hash is read from the store inside the transaction (last_audit), never from a
+// its own. prev_hash is read from the store inside the transaction (audit_head), never from a
 // cache, so concurrent group-committed appends chain in commit order.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +60,9 @@ class AuditWriter {
   Result<store::AuditRow> append(store::Transaction& txn, const AuditEvent& event);
   // Appends through Store::write (group commit) and returns once the entry is durable.
   Result<store::AuditRow> append_durable(store::Store& store, const AuditEvent& event);
+  // The same without a thread waiting (Store::write_async): `done` gets the outcome once the
+  // entry is durable, on the store's commit thread.
+  void append_async(store::Store& store, const AuditEvent& event, std::function<void(Status)> done);
 
   // Writes a checkpoint for the last committed entry when N entries or T seconds have passed.
   Status checkpoint_if_due(store::Store& store);
@@ -76,6 +80,7 @@ class AuditWriter {
       : options_(std::move(options)), keys_(options_.key_dir), checkpoints_(std::move(checkpoints)) {}
   Result<store::AuditRow> make_row(const AuditEvent& event);
   Status chain_and_append(store::Transaction& txn, store::AuditRow& row);
+  void after_commit(const store::AuditRow& row);
   [[nodiscard]] bool due(std::int64_t committed_seq) const;
   Status checkpoint_row(std::int64_t seq, const std::string& hash);
 

@@ -11,7 +11,10 @@
 #include <sstream>
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 namespace schakel::audit {
@@ -105,11 +108,60 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(d);
 }
 
+namespace {
+
+// OpenSSL 3's one-shot HMAC() looks the algorithm up on every call; pseudonyms are computed on
+// every audited read, almost always with the same tenant key. So each thread keeps one context
+// keyed with the last key it used and rewinds it (EVP_MAC_init with no key) for the next message.
+class ThreadHmac {
+ public:
+  ~ThreadHmac() {
+    EVP_MAC_CTX_free(ctx_);
+    EVP_MAC_free(mac_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
+
+  bool sha256(std::string_view key, std::string_view message, Digest& out) {
+    if (!ctx_) {
+      mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      ctx_ = mac_ ? EVP_MAC_CTX_new(mac_) : nullptr;
+      if (!ctx_) return false;
+    }
+    const bool same_key = keyed_ && key == std::string_view(key_);
+    if (same_key) {
+      if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) return false;
+    } else {
+      char digest[] = "SHA256";
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+      keyed_ = false;
+      if (EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) return false;
+      OPENSSL_cleanse(key_.data(), key_.size());
+      key_.assign(key);
+      keyed_ = true;
+    }
+    std::size_t len = 0;
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+           EVP_MAC_final(ctx_, out.data(), &len, out.size()) == 1 && len == out.size();
+  }
+
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string key_;
+  bool keyed_ = false;
+};
+
+}  // namespace
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   Digest d{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), d.data(), &len);
+  thread_local ThreadHmac hmac;
+  if (!hmac.sha256(key, message, d)) {
+    // Only if OpenSSL cannot set up a context for this thread: the one-shot form still answers.
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), d.data(), &len);
+  }
   return to_hex(d);
 }
 

@@ -155,8 +155,8 @@ Result<store::AuditQuery> AuditQueries::to_query(const AuditFilter& f) {
   return q;
 }
 
-Status AuditQueries::log_read(const std::string& action, const AuditFilter& filter, const Reader& reader,
-                              std::size_t count) {
+AuditEvent AuditQueries::read_event(const std::string& action, const AuditFilter& filter, const Reader& reader,
+                                    std::size_t count) const {
   AuditEvent ev;
   ev.tenant = !reader.tenant.empty() ? reader.tenant : filter.tenant.value_or("all");
   ev.action = action;
@@ -166,11 +166,15 @@ Status AuditQueries::log_read(const std::string& action, const AuditFilter& filt
   if (filter.student_id && filter.tenant && *filter.tenant == ev.tenant) ev.student_id = *filter.student_id;
   ev.reason = describe(filter) + "; " + std::to_string(count) + " entries" +
               (reader.reason.empty() ? "" : "; " + reader.reason);
-  auto row = writer_.append_durable(store_, ev);
-  return row.status();
+  return ev;
 }
 
-Result<AuditPage> AuditQueries::find(const AuditFilter& filter, const Reader& reader) {
+Status AuditQueries::log_read(const std::string& action, const AuditFilter& filter, const Reader& reader,
+                              std::size_t count) {
+  return writer_.append_durable(store_, read_event(action, filter, reader, count)).status();
+}
+
+Result<AuditPage> AuditQueries::read_page(const AuditFilter& filter) {
   auto q = to_query(filter);
   SCHAKEL_TRY(q);
   auto txn = store_.begin(false);
@@ -182,8 +186,24 @@ Result<AuditPage> AuditQueries::find(const AuditFilter& filter, const Reader& re
   page.rows = std::move(*rows);
   page.more = static_cast<int>(page.rows.size()) == filter.limit;
   page.next_after_seq = page.rows.empty() ? filter.after_seq : page.rows.back().seq;
-  SCHAKEL_TRY(log_read("audit.read", filter, reader, page.rows.size()));
   return page;
+}
+
+Result<AuditPage> AuditQueries::find(const AuditFilter& filter, const Reader& reader) {
+  auto page = read_page(filter);
+  SCHAKEL_TRY(page);
+  SCHAKEL_TRY(log_read("audit.read", filter, reader, page->rows.size()));
+  return page;
+}
+
+Result<AuditQueries::LoggedPage> AuditQueries::find_then_log(const AuditFilter& filter, const Reader& reader) {
+  auto page = read_page(filter);
+  SCHAKEL_TRY(page);
+  LoggedPage out;
+  out.log = [&writer = writer_, &store = store_, event = read_event("audit.read", filter, reader, page->rows.size())](
+                std::function<void(Status)> done) { writer.append_async(store, event, std::move(done)); };
+  out.page = std::move(*page);
+  return out;
 }
 
 Result<std::vector<store::AuditRow>> AuditQueries::read_all(AuditFilter filter) {

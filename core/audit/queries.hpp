@@ -3,6 +3,7 @@
 // outcome and period, paged; exports as CSV (RFC 4180) and JSON lines; the AVG art. 15 report
 // for one student. Every read and export is itself appended to the log, naming the reader.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,14 @@ class AuditQueries {
 
   // One page; logs an audit.read entry.
   Result<AuditPage> find(const AuditFilter& filter, const Reader& reader);
+  // The same for a server that must not answer before the audit.read entry is durable, without
+  // holding a thread until it is: the page is read now, and calling `log` appends the entry
+  // (AuditWriter::append_async) and gives its callback the outcome.
+  struct LoggedPage {
+    AuditPage page;
+    std::function<void(std::function<void(Status)>)> log;
+  };
+  Result<LoggedPage> find_then_log(const AuditFilter& filter, const Reader& reader);
   // Every matching entry from filter.after_seq on; logs an export entry.
   Result<std::string> export_csv(const AuditFilter& filter, const Reader& reader);
   Result<std::string> export_jsonl(const AuditFilter& filter, const Reader& reader);
@@ -82,6 +91,9 @@ class AuditQueries {
  private:
   Result<store::AuditQuery> to_query(const AuditFilter& filter);
   Result<std::vector<store::AuditRow>> read_all(AuditFilter filter);
+  Result<AuditPage> read_page(const AuditFilter& filter);
+  AuditEvent read_event(const std::string& action, const AuditFilter& filter, const Reader& reader,
+                        std::size_t count) const;
   Status log_read(const std::string& action, const AuditFilter& filter, const Reader& reader,
                   std::size_t count);
 

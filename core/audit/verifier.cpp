@@ -48,7 +48,7 @@ Result<std::optional<std::int64_t>> original_seq(store::Transaction& txn, const 
 }
 
 Result<std::int64_t> last_seq_of(store::Transaction& txn) {
-  auto last = txn.last_audit();
+  auto last = txn.audit_head();
   SCHAKEL_TRY(last);
   return *last ? (*last)->seq : 0;
 }

@@ -31,13 +31,16 @@ std::optional<ApiResponse> filter_from_query(api::ApiService& service, RequestCo
   }
   if (q.count("tenant")) f.tenant = q["tenant"];
   if (q.count("student")) {
-    auto student = load(service, store::Kind::student, q["student"]);
-    if (!student) return api::store_failure(student.status());
-    if (*student) {
-      if (f.tenant && *f.tenant != (*student)->tenant)
-        return unprocessable("/query/tenant", "student " + q["student"] + " is at " + (*student)->tenant,
+    auto tx = service.store().begin(false);
+    if (!tx) return api::store_failure(tx.status());
+    auto school = (*tx)->tenant_of(store::Kind::student, q["student"]);
+    tx->reset();
+    if (!school) return api::store_failure(school.status());
+    if (*school) {
+      if (f.tenant && *f.tenant != **school)
+        return unprocessable("/query/tenant", "student " + q["student"] + " is at " + **school,
                              "the tenant is not the student's school");
-      f.tenant = (*student)->tenant;
+      f.tenant = **school;
     } else if (!f.tenant) {
       // A student removed from the store still has a history: then the school must be named.
       ctx.may_see_all({});
@@ -110,9 +113,12 @@ ApiResponse search(api::ApiService& service, Runtime& rt, RequestContext& ctx) {
   audit::AuditFilter f;
   if (auto refused = filter_from_query(service, ctx, f, q)) return *refused;
   audit::AuditQueries queries(rt.audit(), rt.store());
-  auto page = queries.find(f, reader_of(ctx, *f.tenant, "API search"));
-  if (!page) return status_failure(page.status());
-  return page_response(*page);
+  auto found = queries.find_then_log(f, reader_of(ctx, *f.tenant, "API search"));
+  if (!found) return status_failure(found.status());
+  // The page leaves once its audit.read entry is durable (the server waits without a thread).
+  ApiResponse r = page_response(found->page);
+  r.durable = std::move(found->log);
+  return r;
 }
 
 ApiResponse export_log(api::ApiService& service, Runtime& rt, RequestContext& ctx) {

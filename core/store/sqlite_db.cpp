@@ -135,6 +135,11 @@ std::int64_t Stmt::integer(int column) const { return sqlite3_column_int64(stmt_
 bool Stmt::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 Result<std::unique_ptr<Db>> Db::open(const std::filesystem::path& path, const OpenFlags& flags) {
+  // SQLite counts every allocation under one process-wide mutex unless told not to; with a
+  // connection per API handler that mutex is contended on every query. Set before SQLite starts
+  // (a no-op, SQLITE_MISUSE, if something in the process started it already).
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   const std::string file = path.string();
   sqlite3* raw = nullptr;
   int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;

@@ -9,10 +9,34 @@ constexpr const char* k_audit_columns =
     " purpose, processing_activity, categories, consent_ids, payload_sha256, trace_id, reason,"
     " prev_hash, hash";
 
+// The writer's own shape, ["a","b"] without escapes or spaces, read without a JSON parser (each
+// searched entry has two such arrays); anything else goes through the parser.
+bool plain_string_array(std::string_view text, std::vector<std::string>& out) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  std::size_t i = 1;
+  const std::size_t end = text.size() - 1;
+  while (i < end) {
+    if (text[i] != '"') return false;
+    const std::size_t close = text.find('"', i + 1);
+    if (close == std::string_view::npos || close >= end) return false;
+    const std::string_view item = text.substr(i + 1, close - i - 1);
+    for (const char c : item) {
+      if (c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
+    }
+    out.emplace_back(item);
+    i = close + 1;
+    if (i < end && text[i++] != ',') return false;
+    if (i == end && text[i - 1] == ',') return false;
+  }
+  return true;
+}
+
 Result<std::vector<std::string>> string_array(const Db& db, std::int64_t seq,
                                               std::string_view column, std::string_view text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
   std::vector<std::string> out;
+  if (plain_string_array(text, out)) return out;
+  out.clear();
+  auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_array()) {
     for (const auto& item : j) {
       if (!item.is_string()) break;
@@ -134,6 +158,16 @@ Result<std::optional<AuditRow>> SqliteTransaction::last_audit() {
   if (!rows) return rows.status();
   if (rows->empty()) return std::optional<AuditRow>{};
   return std::optional<AuditRow>(std::move(rows->front()));
+}
+
+Result<std::optional<AuditHead>> SqliteTransaction::audit_head() {
+  SCHAKEL_TRY(usable(false));
+  auto stmt = db_.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (!stmt) return stmt.status();
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<AuditHead>{};
+  return std::optional<AuditHead>(AuditHead{stmt->integer(0), stmt->text(1)});
 }
 
 Result<std::vector<AuditRow>> SqliteTransaction::audit_range(std::int64_t from_seq, int limit) {

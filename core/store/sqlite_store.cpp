@@ -98,31 +98,85 @@ std::size_t SqliteStore::queued_writes() {
 }
 
 // Leader and followers: whoever finds no leader takes every queued work, runs them in one
-// transaction and releases the others; the rest wait, and one of them leads the next batch.
+// transaction and releases the others; the rest wait, and the first of those queued meanwhile
+// leads the next batch.
 Status SqliteStore::write(const std::function<Status(Transaction&)>& work) {
-  PendingWrite pending{&work, Status::ok(), false, {}};
-  std::unique_lock lock(queue_mu_);
-  queue_.push_back(&pending);
-  while (!pending.done) {
-    if (leader_active_) {
-      pending.cv.wait(lock);
-      continue;
-    }
+  using State = PendingWrite::State;
+  PendingWrite pending(work);
+  bool lead = false;
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.push_back(&pending);
+    lead = !leader_active_;
     leader_active_ = true;
-    std::vector<PendingWrite*> batch;
+  }
+  if (!lead) {
+    std::unique_lock lock(pending.mu);
+    pending.cv.wait(lock, [&pending] { return pending.state != State::waiting; });
+    if (pending.state == State::done) return pending.status;
+  }
+  // Leading: this work is still queued (a leader takes the whole queue), so it is in the batch.
+  std::vector<PendingWrite*> batch;
+  {
+    std::lock_guard lock(queue_mu_);
     batch.swap(queue_);
-    lock.unlock();
-    run_batch(batch);
-    lock.lock();
-    leader_active_ = false;
-    for (PendingWrite* p : batch) {
-      p->done = true;
-      if (p != &pending) p->cv.notify_one();  // under the lock: p is gone once it sees done
+  }
+  run_batch(batch);
+  PendingWrite* next = nullptr;
+  {
+    std::lock_guard lock(queue_mu_);
+    if (queue_.empty()) {
+      leader_active_ = false;
+    } else {
+      next = queue_.front();
     }
-    // The first work queued meanwhile leads the next batch (unless a newcomer does first).
-    if (!queue_.empty()) queue_.front()->cv.notify_one();
+  }
+  if (next) signal(*next, State::lead);
+  for (PendingWrite* p : batch) {
+    if (p != &pending) signal(*p, State::done);
   }
   return pending.status;
+}
+
+// Under the waiter's own lock: once it sees the new state it may return, and `p` is gone.
+void SqliteStore::signal(PendingWrite& p, PendingWrite::State to) {
+  std::lock_guard lock(p.mu);
+  p.state = to;
+  p.cv.notify_one();
+}
+
+void SqliteStore::write_async(std::function<Status(Transaction&)> work, std::function<void(Status)> done) {
+  auto item = std::make_unique<AsyncWrite>(std::move(work), std::move(done));
+  std::lock_guard lock(async_mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
+  async_queue_.push_back(std::move(item));
+  async_cv_.notify_one();
+}
+
+void SqliteStore::commit_loop() {
+  std::unique_lock lock(async_mu_);
+  for (;;) {
+    async_cv_.wait(lock, [this] { return stopping_ || !async_queue_.empty(); });
+    if (async_queue_.empty()) return;  // stopping, and nothing is left to commit
+    std::vector<std::unique_ptr<AsyncWrite>> items;
+    items.swap(async_queue_);
+    lock.unlock();
+    std::vector<PendingWrite*> batch;
+    batch.reserve(items.size());
+    for (auto& item : items) batch.push_back(&item->pending);
+    run_batch(batch);
+    for (auto& item : items) item->done(item->pending.status);
+    lock.lock();
+  }
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(async_mu_);
+    stopping_ = true;
+  }
+  async_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();
 }
 
 Status SqliteStore::run_work(PendingWrite& pending) {

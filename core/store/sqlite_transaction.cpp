@@ -215,6 +215,17 @@ Result<std::optional<Entity>> SqliteTransaction::get(Kind kind, const std::strin
   return fetch_one(db_, kind, *stmt);
 }
 
+Result<std::optional<std::string>> SqliteTransaction::tenant_of(Kind kind, const std::string& id) {
+  SCHAKEL_TRY(usable(false));
+  auto stmt = db_.prepare(std::string("SELECT tenant FROM ") + table(kind) + " WHERE id = ?");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>(stmt->text(0));
+}
+
 Result<std::optional<Entity>> SqliteTransaction::get_by_source(Kind kind,
                                                                const std::string& connector,
                                                                const std::string& source_key) {

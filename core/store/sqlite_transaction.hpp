@@ -37,6 +37,7 @@ class SqliteTransaction final : public Transaction {
   Result<UpsertOutcome> upsert(const Entity& entity) override;
   Status put(const Entity& entity) override;
   Result<std::optional<Entity>> get(Kind kind, const std::string& id) override;
+  Result<std::optional<std::string>> tenant_of(Kind kind, const std::string& id) override;
   Result<std::optional<Entity>> get_by_source(Kind kind, const std::string& connector,
                                               const std::string& source_key) override;
   Result<std::vector<Entity>> list(const EntityQuery& query) override;
@@ -49,6 +50,7 @@ class SqliteTransaction final : public Transaction {
 
   Status append_audit(AuditRow& row) override;
   Result<std::optional<AuditRow>> last_audit() override;
+  Result<std::optional<AuditHead>> audit_head() override;
   Result<std::vector<AuditRow>> audit_range(std::int64_t from_seq, int limit) override;
   Result<std::vector<AuditRow>> find_audit(const AuditQuery& query) override;
 

@@ -71,6 +71,11 @@ struct AuditRow {
   std::string hash;
 };
 
+struct AuditHead {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
 struct AuditQuery {
   std::optional<std::string> tenant;
   std::optional<std::string> subject;
@@ -177,6 +182,13 @@ class Transaction {
   // Writes by id, unconditionally (records made through Schakel itself).
   virtual Status put(const Entity& entity) = 0;
   virtual Result<std::optional<Entity>> get(Kind kind, const std::string& id) = 0;
+  // The school of a record, without reading its document (an access check needs no more).
+  virtual Result<std::optional<std::string>> tenant_of(Kind kind, const std::string& id) {
+    auto e = get(kind, id);
+    if (!e) return e.status();
+    if (!*e) return std::optional<std::string>{};
+    return std::optional<std::string>((*e)->tenant);
+  }
   virtual Result<std::optional<Entity>> get_by_source(Kind kind, const std::string& connector,
                                                       const std::string& source_key) = 0;
   virtual Result<std::vector<Entity>> list(const EntityQuery& query) = 0;
@@ -191,6 +203,13 @@ class Transaction {
   // Audit: append only. No code path deletes or changes an entry.
   virtual Status append_audit(AuditRow& row) = 0;  // sets row.seq
   virtual Result<std::optional<AuditRow>> last_audit() = 0;
+  // The seq and hash of the last entry: all that chaining the next one needs.
+  virtual Result<std::optional<AuditHead>> audit_head() {
+    auto last = last_audit();
+    if (!last) return last.status();
+    if (!*last) return std::optional<AuditHead>{};
+    return std::optional<AuditHead>(AuditHead{(*last)->seq, (*last)->hash});
+  }
   virtual Result<std::vector<AuditRow>> audit_range(std::int64_t from_seq, int limit) = 0;
   virtual Result<std::vector<AuditRow>> find_audit(const AuditQuery& query) = 0;
 
@@ -256,6 +275,12 @@ class Store {
   // commits them with one fsync, and returns once this work is durable (or failed alone: each
   // work runs in a savepoint, so one failure does not undo the others).
   virtual Status write(const std::function<Status(Transaction&)>& work) = 0;
+  // The same group commit without a thread waiting for it: `done` gets the work's outcome once it
+  // is durable (or failed), possibly on another thread; it must be quick and must not write to
+  // this store. A store without a commit thread of its own runs the work at once.
+  virtual void write_async(std::function<Status(Transaction&)> work, std::function<void(Status)> done) {
+    done(write(work));
+  }
 
   // Checks that the database answers and is intact enough to use.
   virtual Status health() = 0;

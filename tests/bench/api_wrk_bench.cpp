@@ -14,7 +14,8 @@
 //                                     an audit.read entry about the student after them.
 // and nginx-light (one process, started here on free loopback ports with its own config, pid and
 // logs) serving each response's exact bytes as a static file, plain and over TLS with the same
-// certificate. Reported: requests/s and p99 for each, and schakeld's share of nginx's rate.
+// certificate. Reported: requests/s and p99 for each, schakeld's CPU time (all threads) per
+// request (a figure that holds on a busy machine too), and schakeld's share of nginx's rate.
 // Targets: ≥ 0.8 of nginx for health, ≥ 0.5 for the authenticated read, p99 < 20 ms for the search.
 //
 // Usage: api_wrk_bench [ENTRIES=1000000] [SECONDS=4] [PAGE=20]
@@ -22,12 +23,15 @@
 //   env API_WRK_KEEP=DIR             seeds into DIR once and reuses it on later runs with the same
 //                                    ENTRIES and PAGE (each run appends its own audit.read entries)
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -177,11 +181,26 @@ struct Endpoint {
 struct Row {
   std::string transport, endpoint;
   bench::WrkResult hub, nginx;
+  double hub_cpu_us = 0;  // the daemon's CPU time (all threads) per request served
 };
 
+// utime + stime of a process in seconds, from /proc/PID/stat (fields 14 and 15, after the name).
+double process_cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 void print_row(const Row& r) {
-  std::printf("%-6s %-34s %9.0f %8.2f %9.0f %8.2f %6.2f %6ld\n", r.transport.c_str(), r.endpoint.c_str(),
-              r.hub.requests_per_second, r.hub.p99_ms, r.nginx.requests_per_second, r.nginx.p99_ms,
+  std::printf("%-6s %-34s %9.0f %8.2f %8.0f %9.0f %8.2f %6.2f %6ld\n", r.transport.c_str(), r.endpoint.c_str(),
+              r.hub.requests_per_second, r.hub.p99_ms, r.hub_cpu_us, r.nginx.requests_per_second, r.nginx.p99_ms,
               r.nginx.requests_per_second > 0 ? r.hub.requests_per_second / r.nginx.requests_per_second : 0.0,
               r.hub.bad);
   std::fflush(stdout);
@@ -244,8 +263,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<bench::Nginx> nginx;
   std::printf("wrk -t%d -c%d -d%ds --latency; schakeld and nginx-light (1 process) alternate per line\n", wrk.threads,
               wrk.connections, wrk.seconds);
-  std::printf("%-6s %-34s %9s %8s %9s %8s %6s %6s\n", "", "endpoint", "hub rps", "p99 ms", "nginx", "p99 ms", "ratio",
-              "errors");
+  std::printf("%-6s %-34s %9s %8s %8s %9s %8s %6s %6s\n", "", "endpoint", "hub rps", "p99 ms", "cpu us", "nginx",
+              "p99 ms", "ratio", "errors");
   for (const bool tls : {false, true}) {
     const auto config = work.path() / (tls ? "tls.yaml" : "plain.yaml");
     std::ofstream(config) << config_text(data, tls_dir, tls);
@@ -269,7 +288,10 @@ int main(int argc, char** argv) {
       if (only && line.find(only) == std::string::npos) continue;
       Row row{tls ? "tls" : "plain", e.name, {}, {}};
       wrk.headers = e.headers;
+      const double cpu_before = process_cpu_seconds(daemon.process->pid());
       row.hub = bench::run_wrk(daemon.url + e.target, wrk);
+      if (row.hub.requests > 0)
+        row.hub_cpu_us = (process_cpu_seconds(daemon.process->pid()) - cpu_before) * 1e6 / double(row.hub.requests);
       while (daemon.process->read_line(std::chrono::milliseconds(1))) {
       }  // keeps the daemon's log pipe from filling
       wrk.headers.clear();

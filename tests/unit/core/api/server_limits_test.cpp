@@ -1,6 +1,11 @@
 // Bad input and limits over the wire: each refusal is a clear 4xx (or a closed connection for a
 // client too slow to finish), and the server keeps serving. Timeouts are milliseconds; the test
 // waits only for the server's own answer or close.
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -116,6 +121,45 @@ TEST_P(ServerLimits, ResponseHeadsAndPipelinedRequests) {
   EXPECT_NE(both.received.find("{\"status\":\"ok\"}HTTP/1.1 200 OK\r\n", first), std::string::npos) << both.received;
   EXPECT_TRUE(both.closed);
   expect_still_serving(s);
+}
+
+// An answer whose handler set ApiResponse::durable leaves only with that outcome, reported here
+// from another thread as the store's commit thread would: ok sends the response, a failure
+// replaces it with the store failure (its message, which may name files, stays in the log).
+TEST_P(ServerLimits, AnAnswerWaitsForWhatItMadeDurable) {
+  ServerEnv s(GetParam());
+  std::mutex mu;
+  std::vector<std::thread> committers;
+  auto route = [&](const std::string& path, Status outcome) {
+    s.server->add_route({"GET", path, {}, SchoolScope::none,
+                         [&mu, &committers, outcome](RequestContext&) {
+                           ApiResponse r = json_response(200, {{"ok", true}});
+                           r.durable = [&mu, &committers, outcome](std::function<void(Status)> done) {
+                             std::lock_guard lock(mu);
+                             committers.emplace_back([done, outcome] { done(outcome); });
+                           };
+                           return r;
+                         },
+                         "test"});
+  };
+  route("/v1/test/durable", Status::ok());
+  route("/v1/test/lost", Status(ErrorCode::unavailable, "/var/lib/schakel/schakel.db: disk I/O error"));
+  const auto ok = http_request(s.client(), "GET", "/v1/test/durable");
+  EXPECT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.body, "{\"ok\":true}");
+  const auto lost = http_request(s.client(), "GET", "/v1/test/lost");
+  EXPECT_EQ(lost.status, 503) << lost.body;
+  EXPECT_EQ(lost.body.find("/var/lib"), std::string::npos) << lost.body;
+  EXPECT_EQ(lost.body.find("{\"ok\""), std::string::npos) << lost.body;
+  // Called directly, the service waits for the outcome itself.
+  ApiRequest direct;
+  direct.method = "GET";
+  direct.target = "/v1/test/lost";
+  EXPECT_EQ(s.server->service().handle(direct).status, 503);
+  expect_still_serving(s);
+  s.shutdown(std::chrono::milliseconds(0));
+  std::lock_guard lock(mu);
+  for (auto& t : committers) t.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(PlainAndTls, ServerLimits, ::testing::Values(false, true),

@@ -3,6 +3,8 @@
 
 #include <fstream>
 #include <set>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "audit/entry.hpp"
@@ -116,6 +118,43 @@ TEST_F(Chain, ConcurrentGroupCommittedAppendsChainInCommitOrder) {
   EXPECT_TRUE(report.ok()) << report.summary();
   EXPECT_EQ(report.entries, kThreads * kEach);
   EXPECT_GE(report.checkpoints, 1);
+}
+
+// Appends that no thread waits for (the API's audited reads) chain with waited-for ones, each
+// reported once it is durable, and are checkpointed like them.
+TEST_F(Chain, AsynchronousAppendsChainWithDurableOnes) {
+  constexpr int kAsync = 60, kDurable = 20;
+  std::mutex mu;
+  std::condition_variable cv;
+  int reported = 0;
+  std::vector<Status> outcomes(kAsync);
+  std::thread durable([this] {
+    for (int i = 0; i < kDurable; ++i) ASSERT_TRUE(writer_->append_durable(*store_, disclosure(1000 + i)));
+  });
+  for (int i = 0; i < kAsync; ++i) {
+    writer_->append_async(*store_, disclosure(i), [&, i](Status st) {
+      std::lock_guard lock(mu);
+      outcomes[i] = std::move(st);
+      ++reported;
+      cv.notify_one();
+    });
+  }
+  durable.join();
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return reported == kAsync; });
+  }
+  for (const auto& st : outcomes) EXPECT_TRUE(st) << st.message();
+  const auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.entries, kAsync + kDurable);
+  EXPECT_GE(report.checkpoints, 1);
+
+  AuditEvent bad = disclosure(1);
+  bad.action.clear();
+  Status refused;
+  writer_->append_async(*store_, bad, [&refused](Status st) { refused = std::move(st); });
+  EXPECT_EQ(refused.code(), ErrorCode::invalid);  // refused before anything is queued
 }
 
 TEST_F(Chain, CheckpointsByCountAndByTime) {

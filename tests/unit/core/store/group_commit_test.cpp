@@ -1,5 +1,8 @@
 // Store::write(): many callers share one transaction; each work is undone alone when it fails.
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -145,6 +148,95 @@ TEST(GroupCommitTest, ExplicitWriteTransactionsAndGroupCommitsTakeTurns) {
   EntityQuery q;
   q.limit = 1000;
   EXPECT_EQ((*t)->list(q)->size(), 2U * k_rounds);
+}
+
+// Outcomes of write_async, collected as they are reported (on the store's commit thread).
+class Outcomes {
+ public:
+  explicit Outcomes(int n) : statuses_(static_cast<std::size_t>(n)) {}
+  std::function<void(Status)> slot(int i) {
+    return [this, i](Status st) {
+      std::lock_guard lock(mu_);
+      statuses_[static_cast<std::size_t>(i)] = std::move(st);
+      ++reported_;
+      cv_.notify_all();
+    };
+  }
+  const std::vector<Status>& wait_all() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return reported_ == statuses_.size(); });
+    return statuses_;
+  }
+  std::size_t reported() {
+    std::lock_guard lock(mu_);
+    return reported_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Status> statuses_;
+  std::size_t reported_ = 0;
+};
+
+TEST(GroupCommitTest, AsyncWritesReportEachOutcomeOnceDurable) {
+  schakel::test::TempDir dir;
+  auto store = open_sqlite_store(dir.path() / "schakel.db");
+  ASSERT_NE(store, nullptr);
+  constexpr int k_async = 200;
+  Outcomes outcomes(k_async);
+  // Synchronous writers at the same time: the two kinds take turns on the one writer.
+  std::thread sync_writer([&] {
+    for (int i = 0; i < 50; ++i) {
+      Status st = store->write([i](Transaction& tx) { return tx.upsert(student(10'000 + i)).status(); });
+      EXPECT_TRUE(st) << st.message();
+    }
+  });
+  for (int n = 0; n < k_async; ++n) {
+    store->write_async(
+        [n](Transaction& tx) -> Status {
+          SCHAKEL_TRY(tx.upsert(student(n)));
+          if (n % 17 == 0) return {ErrorCode::conflict, "refused on purpose"};
+          if (n % 23 == 0) throw std::runtime_error("thrown on purpose");
+          return Status::ok();
+        },
+        outcomes.slot(n));
+  }
+  sync_writer.join();
+  const auto& statuses = outcomes.wait_all();
+  for (int n = 0; n < k_async; ++n) {
+    if (n % 17 == 0) {
+      EXPECT_EQ(statuses[n].code(), ErrorCode::conflict) << n;
+    } else if (n % 23 == 0) {
+      EXPECT_EQ(statuses[n].code(), ErrorCode::internal) << n;
+    } else {
+      EXPECT_TRUE(statuses[n]) << n << ": " << statuses[n].message();
+    }
+    // Reported ok means committed: a fresh reader sees it.
+    EXPECT_EQ(has_student(*store, n), n % 17 != 0 && n % 23 != 0) << n;
+  }
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(has_student(*store, 10'000 + i)) << i;
+  EXPECT_LT(store->batches_committed(), k_async + 50);  // queued works shared commits
+}
+
+// Closing the store commits what is still queued and reports it, so nothing accepted is lost.
+TEST(GroupCommitTest, ClosingTheStoreCommitsQueuedAsyncWrites) {
+  schakel::test::TempDir dir;
+  const auto path = dir.path() / "schakel.db";
+  constexpr int k_async = 100;
+  Outcomes outcomes(k_async);
+  {
+    auto store = open_sqlite_store(path);
+    ASSERT_NE(store, nullptr);
+    for (int n = 0; n < k_async; ++n) {
+      store->write_async([n](Transaction& tx) { return tx.upsert(student(n)).status(); }, outcomes.slot(n));
+    }
+  }
+  EXPECT_EQ(outcomes.reported(), static_cast<std::size_t>(k_async));
+  for (const auto& st : outcomes.wait_all()) EXPECT_TRUE(st) << st.message();
+  auto reopened = open_sqlite_store(path);
+  ASSERT_NE(reopened, nullptr);
+  for (int n = 0; n < k_async; ++n) EXPECT_TRUE(has_student(*reopened, n)) << n;
 }
 
 }  // namespace

@@ -107,6 +107,63 @@ TEST_F(RecordsTest, EmptyAuditLogHasNoLastEntry) {
   auto last = (*t)->last_audit();
   ASSERT_TRUE(last);
   EXPECT_FALSE(last->has_value());
+  auto head = (*t)->audit_head();
+  ASSERT_TRUE(head);
+  EXPECT_FALSE(head->has_value());
+}
+
+// The lists are read without a JSON parser when they have the writer's plain shape; whatever they
+// hold comes back as written, and the head is the last entry's seq and hash.
+TEST_F(RecordsTest, AuditListsRoundTripWhateverTheyHold) {
+  AuditRow plain = audit_row(1, "pseud-a");
+  AuditRow odd = audit_row(2, "pseud-a");
+  odd.categories = {"", "quote\"inside", "back\\slash", "Zo\u00eb", "tab\there", "comma,inside", "[bracket]"};
+  odd.consent_ids = {};
+  odd.hash = std::string(64, 'e');
+  ASSERT_TRUE(store_->write([&](Transaction& t) {
+    SCHAKEL_TRY(t.append_audit(plain));
+    return t.append_audit(odd);
+  }));
+  auto t = store_->begin(false);
+  ASSERT_TRUE(t);
+  auto all = (*t)->audit_range(1, 10);
+  ASSERT_TRUE(all) << all.status().message();
+  ASSERT_EQ(all->size(), 2U);
+  EXPECT_EQ((*all)[0].categories, plain.categories);
+  EXPECT_EQ((*all)[0].consent_ids, plain.consent_ids);
+  EXPECT_EQ((*all)[1].categories, odd.categories);
+  EXPECT_TRUE((*all)[1].consent_ids.empty());
+  auto head = (*t)->audit_head();
+  ASSERT_TRUE(head && head->has_value());
+  EXPECT_EQ((*head)->seq, 2);
+  EXPECT_EQ((*head)->hash, odd.hash);
+}
+
+// A list column that is not a JSON array of strings is reported as corrupt, naming the entry.
+TEST_F(RecordsTest, AMalformedAuditListIsCorrupt) {
+  for (const char* bad : {"x", "[\"a\",]", "[\"a\" \"b\"]", "[1]", "[\"a\"", "\"a\""}) {
+    SCOPED_TRACE(bad);
+    schakel::test::TempDir dir;
+    auto store = open_store(dir.path() / "schakel.db");
+    ASSERT_NE(store, nullptr);
+    AuditRow r = audit_row(1, "pseud-a");
+    ASSERT_TRUE(store->write([&](Transaction& t) { return t.append_audit(r); }));
+    std::string sql = "INSERT INTO audit (time, tenant, action, outcome, actor, actor_role, on_behalf_of, subject,"
+                      " recipient, purpose, processing_activity, categories, consent_ids, payload_sha256, trace_id,"
+                      " reason, prev_hash, hash) SELECT time, tenant, action, outcome, actor, actor_role, on_behalf_of,"
+                      " subject, recipient, purpose, processing_activity, '";
+    for (const char* c = bad; *c; ++c) sql += *c == '\'' ? std::string("''") : std::string(1, *c);
+    sql += "', consent_ids, payload_sha256, trace_id, reason, prev_hash, hash FROM audit WHERE seq = 1";
+    EXPECT_EQ(raw_sql(dir.path() / "schakel.db", sql), "");
+    auto t = store->begin(false);
+    ASSERT_TRUE(t);
+    auto rows = (*t)->audit_range(1, 10);
+    ASSERT_FALSE(rows);
+    EXPECT_EQ(rows.status().code(), ErrorCode::corrupt);
+    EXPECT_NE(rows.status().message().find("audit entry 2: categories is not a JSON array of strings"),
+              std::string::npos)
+        << rows.status().message();
+  }
 }
 
 TEST_F(RecordsTest, AuditRowsCannotBeChangedOrDeletedEvenInSql) {
@@ -122,6 +179,19 @@ TEST_F(RecordsTest, AuditRowsCannotBeChangedOrDeletedEvenInSql) {
   auto all = (*t)->audit_range(1, 10);
   ASSERT_EQ(all->size(), 1U);
   EXPECT_EQ(all->front().reason, "");
+}
+
+TEST_F(RecordsTest, TenantOfARecordWithoutItsDocument) {
+  ASSERT_TRUE(store_->write([](Transaction& t) { return t.upsert(student(7)).status(); }));
+  auto t = store_->begin(false);
+  ASSERT_TRUE(t);
+  auto school = (*t)->tenant_of(Kind::student, student(7).id);
+  ASSERT_TRUE(school) << school.status().message();
+  EXPECT_EQ(school->value_or("none"), "12AB00");
+  auto missing = (*t)->tenant_of(Kind::student, "stu-nobody");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  EXPECT_FALSE((*t)->tenant_of(Kind::guardian, student(7).id)->has_value());  // another kind's table
 }
 
 TEST_F(RecordsTest, Quarantine) {
