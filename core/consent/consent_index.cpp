@@ -48,6 +48,7 @@ Status ConsentIndex::load(store::Transaction& tx) {
   table_.clear();
   table_used_ = 0;
   entries_.clear();
+  rules_.clear();
   names_.clear();
   guardians_.clear();
   consent_student_.clear();
@@ -105,8 +106,10 @@ void ConsentIndex::remove_student(const std::string& student_id) {
     if (b.hash == 0) return;
     if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) {
       for (const auto& c : entries_[b.slot].consents) consent_student_.erase(c.record.id);
+      if (b.rules != k_no_rules) rules_[b.rules].clear();  // the block stays unused, as the slot
       entries_[b.slot] = StudentEntry{};
       b.slot = k_removed;
+      b.rules = k_no_rules;
       return;
     }
   }
@@ -118,25 +121,28 @@ void ConsentIndex::remove_guardian(const std::string& guardian_id) {
 }
 
 void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
+  std::vector<std::uint32_t> slots;
+  slots.reserve(guardian.children.size());
   for (const auto& [student_id, link] : guardian.children) {
-    auto& entry = entry_locked(student_id);
+    const std::uint32_t slot = slot_locked(student_id);
+    auto& entry = entries_[slot];
     auto& list = entry.facts.guardians;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const GuardianLink& l) { return l.guardian_id == guardian.id; }),
                list.end());
     list.push_back(link);
     rebuild_locked(entry);
+    slots.push_back(slot);
   }
-  guardians_[guardian.id] = guardian;
+  guardians_[guardian.id] = std::move(slots);
 }
 
 void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {
   auto it = guardians_.find(guardian_id);
   if (it == guardians_.end()) return;
-  for (const auto& [student_id, link] : it->second.children) {
-    StudentEntry* found = find_locked(student_id);
-    if (found == nullptr) continue;
-    auto& entry = *found;
+  for (const std::uint32_t slot : it->second) {
+    // A removed student's slot is an empty entry: nothing to unlink there.
+    auto& entry = entries_[slot];
     auto& list = entry.facts.guardians;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const GuardianLink& l) { return l.guardian_id == guardian_id; }),
@@ -247,8 +253,8 @@ Result<ConsentRecord> ConsentIndex::withdraw(const std::string& consent_id, cons
   return c;
 }
 
-ConsentIndex::StudentEntry& ConsentIndex::entry_locked(const std::string& student_id) {
-  if (StudentEntry* found = find_locked(student_id)) return *found;
+std::uint32_t ConsentIndex::slot_locked(const std::string& student_id) {
+  if (const Bucket* found = bucket_locked(student_id)) return found->slot;
   if ((table_used_ + 1) * 2 > table_.size()) {  // keep the table at most half full
     std::vector<Bucket> old = std::move(table_);
     table_.assign(std::max<std::size_t>(64, old.size() * 2), Bucket{});
@@ -258,14 +264,15 @@ ConsentIndex::StudentEntry& ConsentIndex::entry_locked(const std::string& studen
   }
   StudentEntry& added = entries_.emplace_back();
   added.facts.id = student_id;
-  insert_slot_locked(std::hash<std::string>{}(student_id) | 1, std::uint32_t(entries_.size() - 1));
-  return added;
+  const auto slot = std::uint32_t(entries_.size() - 1);
+  insert_slot_locked(std::hash<std::string>{}(student_id) | 1, slot);
+  return slot;
 }
 
 void ConsentIndex::insert_slot_locked(std::size_t hash, std::uint32_t slot) {
   std::size_t i = hash & (table_.size() - 1);
   while (table_[i].hash != 0) i = (i + 1) & (table_.size() - 1);
-  table_[i] = {hash, slot};
+  table_[i] = {hash, slot, entries_[slot].rules_at};
   ++table_used_;
 }
 
@@ -275,12 +282,17 @@ ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student
 }
 
 const ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) const {
+  const Bucket* b = bucket_locked(student_id);
+  return b == nullptr ? nullptr : &entries_[b->slot];
+}
+
+const ConsentIndex::Bucket* ConsentIndex::bucket_locked(const std::string& student_id) const {
   if (table_.empty()) return nullptr;
   const std::size_t h = std::hash<std::string>{}(student_id) | 1;
   for (std::size_t i = h & (table_.size() - 1);; i = (i + 1) & (table_.size() - 1)) {
     const Bucket& b = table_[i];
     if (b.hash == 0) return nullptr;
-    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) return &entries_[b.slot];
+    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) return &b;
   }
 }
 
@@ -299,7 +311,15 @@ void ConsentIndex::rebuild_locked(StudentEntry& entry) {
     const auto* link = entry.facts.guardian(guardian_id);
     return link != nullptr && gezag_counts(*link);
   };
-  entry.rules.clear();
+  if (entry.rules_at == k_no_rules) {
+    if (entry.consents.empty()) return;
+    entry.rules_at = std::uint32_t(rules_.size());
+    rules_.emplace_back();
+    // The bucket carries the block too (see Bucket); the entry is in the table already.
+    const_cast<Bucket*>(bucket_locked(entry.facts.id))->rules = entry.rules_at;
+  }
+  Rules& rules = rules_[entry.rules_at];
+  rules.clear();
   for (const auto& indexed : entry.consents) {
     const auto& c = indexed.record;
     Rule rule;
@@ -327,7 +347,7 @@ void ConsentIndex::rebuild_locked(StudentEntry& entry) {
     for (const auto& r : c.recipients) {
       rule.organisation = intern_locked(r.organisation);
       rule.role = intern_locked(r.role);
-      entry.rules.push_back(rule);
+      rules.push_back(rule);
     }
   }
 }

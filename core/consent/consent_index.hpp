@@ -117,27 +117,33 @@ class ConsentIndex {
     }
   };
   static constexpr std::uint8_t k_long_id = 0xff;
+  static constexpr std::uint32_t k_no_rules = 0xffffffffu;
+  // Most students have no consent (an import brings thousands at once), so their rules are not
+  // in the entry: a student gets a block in rules_ with its first consent, and its bucket names
+  // the block, so that a decision fetches the entry and the rules at once, neither behind the other.
   struct StudentEntry {
     StudentFacts facts;
     bool known = false;  // the student document is loaded (consents may arrive first)
-    Rules rules;
+    std::uint32_t rules_at = k_no_rules;  // its block in rules_
     std::vector<Indexed> consents;
   };
   struct Bucket {
     std::size_t hash = 0;  // 0: empty
     std::uint32_t slot = 0;
+    std::uint32_t rules = k_no_rules;  // a copy of the entry's rules_at
   };
-  // The entries in fixed chunks: a growing vector of them would copy every entry and hold both
-  // copies (plus up to half its capacity unused) at once, which at 100,000 students was most of an
-  // import's peak memory. Chunks never move, so a bulk import grows by one chunk at a time.
-  class Entries {
+  // Fixed chunks: a growing vector would copy every element and hold both copies (plus up to
+  // half its capacity unused) at once, which at 100,000 students was most of an import's peak
+  // memory. Chunks never move, so a bulk import grows by one chunk at a time.
+  template <typename T>
+  class Chunked {
    public:
     static constexpr std::size_t k_chunk = 1024;
-    StudentEntry& operator[](std::size_t i) { return chunks_[i / k_chunk][i % k_chunk]; }
-    const StudentEntry& operator[](std::size_t i) const { return chunks_[i / k_chunk][i % k_chunk]; }
+    T& operator[](std::size_t i) { return chunks_[i / k_chunk][i % k_chunk]; }
+    const T& operator[](std::size_t i) const { return chunks_[i / k_chunk][i % k_chunk]; }
     [[nodiscard]] std::size_t size() const { return size_; }
-    StudentEntry& emplace_back() {
-      if (size_ == chunks_.size() * k_chunk) chunks_.push_back(std::make_unique<StudentEntry[]>(k_chunk));
+    T& emplace_back() {
+      if (size_ == chunks_.size() * k_chunk) chunks_.push_back(std::make_unique<T[]>(k_chunk));
       return (*this)[size_++];
     }
     void clear() {
@@ -150,13 +156,15 @@ class ConsentIndex {
     }
 
    private:
-    std::vector<std::unique_ptr<StudentEntry[]>> chunks_;
+    std::vector<std::unique_ptr<T[]>> chunks_;
     std::size_t size_ = 0;
   };
   static constexpr std::uint32_t k_no_name = 0xffffffffu;
   static constexpr std::uint32_t k_removed = 0xffffffffu;  // a bucket whose student was removed
 
-  StudentEntry& entry_locked(const std::string& student_id);  // creates it when absent
+  std::uint32_t slot_locked(const std::string& student_id);  // creates the entry when absent
+  StudentEntry& entry_locked(const std::string& student_id) { return entries_[slot_locked(student_id)]; }
+  [[nodiscard]] const Bucket* bucket_locked(const std::string& student_id) const;
   [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
   StudentEntry* find_locked(const std::string& student_id);
   std::uint32_t intern_locked(const std::string& name);
@@ -165,8 +173,8 @@ class ConsentIndex {
   void insert_slot_locked(std::size_t hash, std::uint32_t slot);
   // Permits, filling `ids`, when the fast rules allow; false sends the caller to the full
   // evaluation, which also finds the reason.
-  static bool fast_permit(const StudentEntry& entry, std::uint32_t organisation, std::uint32_t role, int purpose_bit,
-                          int category_bit, std::int32_t today, int age, std::vector<std::string>& ids);
+  static bool fast_permit(const StudentEntry& entry, const Rules* rules, std::uint32_t organisation,
+                          std::uint32_t role, int purpose_bit, int category_bit, std::int32_t today, int age, std::vector<std::string>& ids);
 
   void apply_locked(const ConsentRecord& consent);
   void link_guardian_locked(const GuardianFacts& guardian);
@@ -178,9 +186,11 @@ class ConsentIndex {
   // slot is emptied, not reused; removals are rare.
   std::vector<Bucket> table_;
   std::size_t table_used_ = 0;
-  Entries entries_;
+  Chunked<StudentEntry> entries_;
+  Chunked<Rules> rules_;
   std::unordered_map<std::string, std::uint32_t> names_;  // organisation, role and guardian ids
-  std::unordered_map<std::string, GuardianFacts> guardians_;
+  // Each guardian's children as slots in entries_, to unlink them when the guardian changes.
+  std::unordered_map<std::string, std::vector<std::uint32_t>> guardians_;
   std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id
 };
 

@@ -130,13 +130,14 @@ CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<Cons
 
 }  // namespace
 
-bool ConsentIndex::fast_permit(const StudentEntry& entry, std::uint32_t organisation, std::uint32_t role,
-                               int purpose_bit, int category_bit, std::int32_t today, int age,
+bool ConsentIndex::fast_permit(const StudentEntry& entry, const Rules* rules, std::uint32_t organisation,
+                               std::uint32_t role, int purpose_bit, int category_bit, std::int32_t today, int age,
                                std::vector<std::string>& ids) {
+  if (rules == nullptr) return false;  // no consent at all: the full evaluation says why
   bool guardian_ok = false, student_ok = false;
   const Rule* permitting[16];
   std::size_t n = 0;
-  const bool complete = entry.rules.each([&](const Rule& r) {
+  const bool complete = rules->each([&](const Rule& r) {
     if (!(r.purpose_mask & purpose_bit) || !(r.category_mask & category_bit)) return true;
     if ((r.organisation != 0 && r.organisation != organisation) || (r.role != 0 && r.role != role)) return true;
     if (r.withdrawn) return !(r.withdrawn_by_student ? age >= 12 : age < 16 && r.withdrawn_by_gezag);
@@ -168,7 +169,9 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
   Decision out;
   out.categories.reserve(categories.size());
   std::shared_lock lock(mutex_);
-  const StudentEntry* found = find_locked(student_id);
+  const Bucket* bucket = bucket_locked(student_id);
+  const StudentEntry* found = bucket == nullptr ? nullptr : &entries_[bucket->slot];
+  const Rules* rules = bucket == nullptr || bucket->rules == k_no_rules ? nullptr : &rules_[bucket->rules];
   const int p = purpose_index(purpose);
   if (found == nullptr || !found->known || p < 0) {
     const std::string reason = p < 0 ? "unknown purpose '" + purpose + "'" : "unknown student " + student_id;
@@ -210,7 +213,7 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
       }
     }
     CategoryDecision d{category, false, {}, {}};
-    if (fast_permit(entry, organisation, role, 1 << p, 1 << k, today_day, age, d.consent_ids)) {
+    if (fast_permit(entry, rules, organisation, role, 1 << p, 1 << k, today_day, age, d.consent_ids)) {
       d.permitted = true;
       d.reason = permit_reason(d.consent_ids);
       out.categories.push_back(std::move(d));

@@ -117,6 +117,46 @@ TEST_F(ConsentIndexTest, GuardianChangesTakeEffectAtOnce) {
             "unknown student s1");
 }
 
+// Only students with a consent carry rules; the table that finds them grows (and rehashes) as an
+// import adds thousands, and a removed student may come back. Decisions stay right throughout.
+TEST(ConsentIndexGrowth, RulesFollowTheirStudentThroughGrowthAndRemoval) {
+  ConsentIndex index;
+  const int n = 300;  // several doublings of the table
+  for (int i = 0; i < n; ++i) {
+    const std::string s = "s" + std::to_string(i);
+    ASSERT_TRUE(index.apply_student(test::student_doc(s, "2018-05-01")));
+    ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g" + std::to_string(i), {{s, "yes"}})));
+    if (i % 3 == 0) {  // every third student consents, the others have none
+      ASSERT_TRUE(index.record(test::consent_doc({.id = "c" + std::to_string(i), .student_id = s,
+                                                   .grantors = {"g" + std::to_string(i)}, .categories = {"health"}}),
+                               k_now));
+    }
+  }
+  EXPECT_EQ(index.student_count(), std::size_t(n));
+  for (int i = 0; i < n; ++i) {
+    auto d = index.decide("s" + std::to_string(i), k_nurse, "ot_meeting", {"health"}, k_now);
+    EXPECT_EQ(d.permitted("health"), i % 3 == 0) << i << ": " << d.categories[0].reason;
+    if (i % 3 == 0) {
+      EXPECT_EQ(d.consent_ids(), std::vector<std::string>{"c" + std::to_string(i)});
+    }
+  }
+  // Removed and imported again: no consent of the old entry survives, the guardian relinks.
+  index.remove_student("s0");
+  EXPECT_FALSE(index.find_consent("c0"));
+  ASSERT_TRUE(index.apply_student(test::student_doc("s0", "2018-05-01")));
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g0", {{"s0", "yes"}})));
+  EXPECT_FALSE(index.decide("s0", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  ASSERT_TRUE(index.record(test::consent_doc({.id = "c0b", .student_id = "s0", .grantors = {"g0"},
+                                               .categories = {"health"}}), k_now));
+  EXPECT_TRUE(index.decide("s0", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  // A student's first consent after the import gives it rules.
+  ASSERT_TRUE(index.record(test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"health"}}), k_now));
+  EXPECT_TRUE(index.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  index.remove_guardian("g1");
+  EXPECT_FALSE(index.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+}
+
 TEST(ConsentIndexStore, LoadsFromTheStoreAndPersistsWithAudit) {
   test::MemoryStore store;
   auto put = [&](store::Kind kind, const std::string& id, const json& doc) {
