@@ -1,6 +1,8 @@
 // Connector state, the audit log and the quarantine: the SqliteTransaction's non-entity tables.
 #include "store/sqlite_transaction.hpp"
 
+#include <algorithm>
+
 namespace schakel::store::sqlite {
 namespace {
 
@@ -142,6 +144,7 @@ Result<std::vector<AuditRow>> SqliteTransaction::read_audit(const std::string& w
   bind_all(*stmt, params);
   stmt->bind(static_cast<int>(params.size()) + 1, std::int64_t{limit});
   std::vector<AuditRow> out;
+  out.reserve(static_cast<std::size_t>(std::min(limit, 64)));
   for (;;) {
     auto row = stmt->step();
     if (!row) return row.status();
