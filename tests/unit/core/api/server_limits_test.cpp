@@ -87,20 +87,17 @@ TEST_P(ServerLimits, SlowClientHitsTheReadTimeout) {
 TEST_P(ServerLimits, ResponseHeadsAndPipelinedRequests) {
   ServerEnv s(GetParam());
   // Before the first request, so registering does not race with serving.
-  s.server->add_route({"GET", "/v1/test/cached", {}, SchoolScope::none,
-                       [](RequestContext&) {
-                         ApiResponse r = json_response(200, {{"ok", true}});
-                         r.headers.emplace_back("cache-control", "private, no-cache");
-                         return r;
-                       },
-                       "test", true});
-  s.server->add_route({"GET", "/v1/test/injected", {}, SchoolScope::none,
-                       [](RequestContext&) {
-                         ApiResponse r = json_response(200, {{"ok", true}});
-                         r.headers.emplace_back("X-Note", "a\r\nSet-Cookie: stolen=1");
-                         return r;
-                       },
-                       "test", true});
+  auto answer_with_header = [&s](const std::string& path, const std::string& name, const std::string& value) {
+    s.server->add_route({"GET", path, {}, SchoolScope::none,
+                         [name, value](RequestContext&) {
+                           ApiResponse r = json_response(200, {{"ok", true}});
+                           r.headers.emplace_back(name, value);
+                           return r;
+                         },
+                         "test", true});
+  };
+  answer_with_header("/v1/test/cached", "cache-control", "private, no-cache");
+  answer_with_header("/v1/test/injected", "X-Note", "a\r\nSet-Cookie: stolen=1");
   const auto cached = raw_exchange(s.client(), "GET /v1/test/cached HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(cached.received.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << cached.received << cached.error;
   EXPECT_NE(cached.received.find("Cache-Control: private, no-cache\r\n"), std::string::npos) << cached.received;
