@@ -40,8 +40,10 @@ Status RecordImporter::import(const std::string& connector, const std::string& s
   // Stored first (the batch is written before its events fire), fired second.
   if (fires) SCHAKEL_TRY(queue_event(connector, {"referral.queued", std::move(id), connector}));
   if (pending->entities.size() < batch_size_) return {};
-  // A failure here is reported by the next flush too, so the cursor does not move past it.
-  return write_batch(connector, *pending);
+  // Stored on the store's commit thread; a failure is reported by the next flush, so the cursor
+  // does not move past it.
+  submit_batch(connector, *pending);
+  return {};
 }
 
 Status RecordImporter::store_pending(const std::string& connector) {
@@ -64,6 +66,7 @@ Status RecordImporter::flush(const std::string& connector) {
   (void)write_batch(connector, *pending);
   // Records stored first, their events fired second, the cursor (after this returns) last.
   (void)fire_events(connector, *pending);
+  std::lock_guard lock(pending->mu);
   if (pending->failures == 0) return {};
   Status st(ErrorCode::unavailable, pending->unstored + (pending->failures > 1
                                                               ? " (and " + std::to_string(pending->failures - 1) + " more)"
@@ -71,6 +74,18 @@ Status RecordImporter::flush(const std::string& connector) {
   pending->failures = 0;
   pending->unstored.clear();
   return st;
+}
+
+RecordImporter::~RecordImporter() {
+  for (auto& [connector, pending] : pending_) {
+    std::unique_lock lock(pending.mu);
+    pending.written.wait(lock, [&] { return pending.in_flight == 0; });
+  }
+}
+
+void RecordImporter::Pending::fail(const std::string& what) {
+  std::lock_guard lock(mu);
+  if (failures++ == 0) unstored = what;
 }
 
 RecordImporter::Pending& RecordImporter::pending_of(const std::string& connector) {
@@ -133,46 +148,83 @@ Status RecordImporter::fire_events(const std::string& connector, Pending& pendin
     Status st = i < fired.size() ? fired[i] : error(ErrorCode::internal, "firing gave no result for this event");
     if (st) continue;
     // Reported by flush, so the cursor stays before the record: its repeat fires it again.
-    if (pending.failures++ == 0)
-      pending.unstored = connector + ": " + events[i].trigger + " " + events[i].entity_id + " not fired: " + st.message();
+    pending.fail(connector + ": " + events[i].trigger + " " + events[i].entity_id + " not fired: " + st.message());
     if (first) first = st;
   }
   return first;
 }
 
 Status RecordImporter::write_batch(const std::string& connector, Pending& pending) {
-  if (pending.entities.empty()) return {};
-  std::vector<store::Entity> batch;
-  batch.swap(pending.entities);
-  Status st = store_.write([&](store::Transaction& tx) -> Status {
-    std::map<std::string, std::string> tenants;
-    for (auto& e : batch) SCHAKEL_TRY(store_entity(tx, e, tenants));
-    return Status::ok();
-  });
+  submit_batch(connector, pending);
+  return settle(connector, pending);
+}
+
+namespace {
+// Batches of a connector on their way to the store at once: one committing while the next fills.
+constexpr std::size_t k_in_flight = 2;
+}  // namespace
+
+void RecordImporter::submit_batch(const std::string& connector, Pending& pending) {
+  if (pending.entities.empty()) return;
+  auto batch = std::make_shared<std::vector<store::Entity>>();
+  batch->swap(pending.entities);
+  {
+    std::unique_lock lock(pending.mu);
+    pending.written.wait(lock, [&] { return pending.in_flight < k_in_flight; });
+    ++pending.in_flight;
+  }
+  store_.write_async(
+      [batch](store::Transaction& tx) -> Status {
+        std::map<std::string, std::string> tenants;
+        for (auto& e : *batch) SCHAKEL_TRY(store_entity(tx, e, tenants));
+        return Status::ok();
+      },
+      [this, connector, &pending, batch](const Status& st) {
+        // The consent index follows what is durable.
+        if (st) (void)index_batch(connector, *batch, pending);
+        std::lock_guard lock(pending.mu);
+        if (!st) pending.failed.push_back(std::move(*batch));
+        --pending.in_flight;
+        pending.written.notify_all();  // under the lock: the importer may go once in_flight is 0
+      });
+}
+
+Status RecordImporter::settle(const std::string& connector, Pending& pending) {
+  std::vector<std::vector<store::Entity>> failed;
+  {
+    std::unique_lock lock(pending.mu);
+    pending.written.wait(lock, [&] { return pending.in_flight == 0; });
+    failed.swap(pending.failed);
+  }
   Status first = Status::ok();
-  std::vector<char> stored(batch.size(), 1);
-  if (!st) {
-    // One record failed and took the batch's transaction with it: store each on its own, so
-    // only the failing ones are left out (and reported).
+  // One record failed and took its batch's transaction with it: store each on its own, so only
+  // the failing ones are left out (and reported).
+  for (auto& batch : failed) {
+    std::vector<char> stored(batch.size(), 1);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       auto& e = batch[i];
       Status one = store_.write([&](store::Transaction& tx) -> Status {
         std::map<std::string, std::string> tenants;
         return store_entity(tx, e, tenants);
       });
-      if (!one) {
-        if (pending.failures++ == 0)
-          pending.unstored = connector + ": " + std::string(store::kind_name(e.kind)) + " " + e.source_key + ": " + one.message();
-        if (first) first = one;
-        stored[i] = 0;  // kept out of the consent index below
-      }
+      if (one) continue;
+      pending.fail(connector + ": " + std::string(store::kind_name(e.kind)) + " " + e.source_key + ": " + one.message());
+      if (first) first = one;
+      stored[i] = 0;  // kept out of the consent index
     }
+    if (Status ix = index_batch(connector, batch, pending, &stored); !ix && first) first = ix;
   }
+  return first;
+}
+
+Status RecordImporter::index_batch(const std::string& connector, const std::vector<store::Entity>& batch,
+                                   Pending& pending, const std::vector<char>* stored) {
+  Status first = Status::ok();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!stored[i]) continue;
+    if (stored && !(*stored)[i]) continue;
     const auto& e = batch[i];
     if (Status ix = index_entity(e); !ix) {
-      if (pending.failures++ == 0) pending.unstored = connector + ": " + e.source_key + ": " + ix.message();
+      pending.fail(connector + ": " + e.source_key + ": " + ix.message());
       if (first) first = ix;
     }
   }

@@ -2,6 +2,7 @@
 // The data path's real parts behind the outbox's seams: the consent gate (core/consent) as
 // outbox::Gate, the audit log (core/audit) as outbox::AuditSink, a sink plugin behind the plugin
 // host as outbox::Destination, and the import of records that source plugins emit.
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -131,15 +132,28 @@ class RecordImporter {
   // the kept events, and reports, once, the records of the connector that could not be stored and
   // the events that could not be fired since the last flush. So a cursor moves only past records
   // whose events are queued: a crash before repeats them, and their idempotency keys queue nothing twice.
+  // A full batch is handed to the store's commit thread (Store::write_async) and import returns at
+  // once, so the host goes on validating while the batch commits; at most two batches of a
+  // connector are on their way. Whatever needs them stored (a record of another stream, an event,
+  // flush) waits for them first, and a batch whose transaction failed is then stored one record
+  // at a time, so only the failing records are left out and flush reports them.
   void set_batch_size(std::size_t n) { batch_size_ = n == 0 ? 1 : n; }
   Status flush(const std::string& connector);
+  // Waits for the batches still on their way to the store.
+  ~RecordImporter();
 
  private:
   struct Pending {
     std::vector<store::Entity> entities;
     std::vector<ImportEvent> events;  // fired after the records before them are stored
+    // Below: shared with the store's commit thread.
+    std::mutex mu;
+    std::condition_variable written;
+    std::size_t in_flight = 0;  // batches handed to the store, not yet reported back
+    std::vector<std::vector<store::Entity>> failed;  // batches whose transaction failed
     std::string unstored;  // the first failure since the last flush, with a count
     std::size_t failures = 0;
+    void fail(const std::string& what);
   };
   Status import_entity(const std::string& connector, const std::string& stream, const nlohmann::json& envelope);
   store::Entity entity_of(const std::string& connector, store::Kind kind, const nlohmann::json& envelope) const;
@@ -147,7 +161,15 @@ class RecordImporter {
   static Status store_entity(store::Transaction& tx, store::Entity& e, std::map<std::string, std::string>& tenants);
   // The consent index follows what is durable.
   Status index_entity(const store::Entity& e);
+  // Stores the kept records and waits until every batch of the connector is stored (or reported).
   Status write_batch(const std::string& connector, Pending& pending);
+  // Hands the kept records to the store's commit thread.
+  void submit_batch(const std::string& connector, Pending& pending);
+  // Waits for the submitted batches; stores a failed one record by record (its first failure).
+  Status settle(const std::string& connector, Pending& pending);
+  // Indexes the stored records of a batch; false from `stored` leaves one out.
+  Status index_batch(const std::string& connector, const std::vector<store::Entity>& batch, Pending& pending,
+                     const std::vector<char>* stored = nullptr);
   // Writes the connector's kept records now (before a record that is not batched).
   Status store_pending(const std::string& connector);
   Pending& pending_of(const std::string& connector);

@@ -40,9 +40,18 @@ class Pass {
     SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
     if (source_.incremental()) return run_incremental();
     SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
-    SCHAKEL_TRY(each("users", [this](const Table& t) { return link(t); }));
+    // Two passes over users: the first emits students and staff while it links guardians and
+    // students (from either side), so the host stores them while this pass reads on; a guardian
+    // needs all its children, so it waits for the second pass, which maps only the rows the first
+    // marked (one bit per row, whatever the bundle's size).
     emitting_users_ = true;
-    SCHAKEL_TRY(each("users", [this](const Table& t) { return user(t); }));
+    std::vector<bool> guardian_rows;
+    SCHAKEL_TRY(each("users", [&](const Table& t) { guardian_rows.push_back(user(t, Users::link)); }));
+    std::size_t at = 0;
+    SCHAKEL_TRY(each("users", [&](const Table& t) {
+      if (at < guardian_rows.size() && guardian_rows[at]) user(t, Users::guardians);
+      ++at;
+    }));
     // A CSV delta carries only what changed. A student whose demographics or enrollment changed
     // but whose users row is not in the delta cannot be emitted whole: quarantined with the row,
     // never dropped in silence.
@@ -268,20 +277,44 @@ class Pass {
     }
   }
 
-  void user(const Table& t) {
-    awaiting_user_.erase(t.get("sourcedId"));
+  // How a pass over users treats a row: all emits every user (a delta, whose guardians' children
+  // are all linked already); link emits students and staff and links agents; guardians emits
+  // only guardians.
+  enum class Users { all, link, guardians };
+
+  // Returns whether the row is a guardian's (for a link pass to mark).
+  bool user(const Table& t, Users pass = Users::all) {
+    if (pass != Users::guardians) awaiting_user_.erase(t.get("sourcedId"));
     auto u = oneroster::parse_user(t, manifest_.version);
-    if (!u) return reject(t, u.status());
+    if (!u) {
+      if (pass != Users::guardians) reject(t, u.status());
+      return false;
+    }
     std::string org;
     auto roles = roles_of(*u, &org);
-    if (roles.empty()) return reject(u->where, t.file(), u->sourced_id, "the user has no role");
-    const std::string& role = roles.front();
-    if (role == "student") return student(*u, t.file(), org);
-    if (guardian_relation(role)) {
-      u->roles = std::move(roles);  // looked up once: the mapping reads the relation from them
-      return guardian(*u, t.file());
+    if (roles.empty()) {
+      if (pass != Users::guardians) reject(u->where, t.file(), u->sourced_id, "the user has no role");
+      return false;
     }
-    staff(*u, t.file(), role, org);
+    const std::string& role = roles.front();
+    if (guardian_relation(role)) {
+      if (pass == Users::link) {
+        for (const auto& a : u->agent_sourced_ids) joins_->add_child(u->sourced_id, a);
+        return true;
+      }
+      u->roles = std::move(roles);  // looked up once: the mapping reads the relation from them
+      guardian(*u, t.file());
+      return true;
+    }
+    if (pass == Users::guardians) return false;
+    if (role == "student") {
+      if (pass == Users::link)
+        for (const auto& a : u->agent_sourced_ids) joins_->add_child(a, u->sourced_id);
+      student(*u, t.file(), org);
+    } else {
+      staff(*u, t.file(), role, org);
+    }
+    return false;
   }
 
   // A row of a CSV delta file that changes a student: it waits for the student's users row.
