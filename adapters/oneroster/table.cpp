@@ -33,6 +33,7 @@ Result<std::unique_ptr<Table>> Table::from_reader(std::unique_ptr<csv::Reader> r
       return Status(ErrorCode::invalid, name + ":1: column '" + t->row_.fields[i] + "' appears twice in the header");
   }
   t->width_ = t->row_.fields.size();
+  t->index_columns();
   for (const auto& c : required)
     if (!t->columns_.contains(c)) return Status(ErrorCode::invalid, name + ":1: the header has no column '" + c + "'");
   return t;
@@ -42,7 +43,12 @@ std::unique_ptr<Table> Table::in_memory(std::string name, const std::vector<std:
   std::unique_ptr<Table> t(new Table(nullptr, std::move(name)));
   for (std::size_t i = 0; i < columns.size(); ++i) t->columns_.emplace(columns[i], i);
   t->width_ = columns.size();
+  t->index_columns();
   return t;
+}
+
+void Table::index_columns() {
+  lookup_.assign(columns_.begin(), columns_.end());
 }
 
 void Table::set_row(std::vector<std::string> fields, std::uint64_t line) {
@@ -63,9 +69,11 @@ Result<bool> Table::next() {
 
 const std::string& Table::get(std::string_view column) const {
   static const std::string empty;
-  auto it = columns_.find(column);
-  if (it == columns_.end() || it->second >= row_.fields.size()) return empty;
-  return row_.fields[it->second];
+  for (const auto& [name, at] : lookup_) {
+    if (name.size() != column.size() || name != column) continue;
+    return at < row_.fields.size() ? row_.fields[at] : empty;
+  }
+  return empty;
 }
 
 bool Table::has_column(std::string_view column) const { return columns_.find(column) != columns_.end(); }

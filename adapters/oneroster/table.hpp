@@ -44,6 +44,8 @@ class Table {
   [[nodiscard]] std::string where() const;
   [[nodiscard]] const std::string& file() const { return file_; }
   [[nodiscard]] const std::map<std::string, std::size_t, std::less<>>& columns() const { return columns_; }
+  // The current row as read: its fields in column order and the line it starts on.
+  [[nodiscard]] const csv::Row& row() const { return row_; }
 
  private:
   Table(std::unique_ptr<csv::Reader> reader, std::string file);
@@ -52,6 +54,10 @@ class Table {
   std::unique_ptr<csv::Reader> reader_;
   std::string file_;
   std::map<std::string, std::size_t, std::less<>> columns_;
+  // The same as a flat list: a row's parser asks for a score of columns, and comparing lengths
+  // first finds one in a few instructions where the map compared strings at every level.
+  std::vector<std::pair<std::string, std::size_t>> lookup_;
+  void index_columns();
   std::size_t width_ = 0;
   csv::Row row_;
 };

@@ -58,8 +58,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(boost::asio::io_context& io, sche
   SCHAKEL_TRY(rt->open_audit());
   SCHAKEL_TRY(rt->consent_.load(*rt->store_).with_context("cannot load the consent index"));
   rt->importer_ = std::make_unique<RecordImporter>(*rt->store_, *rt->audit_, rt->consent_, *rt->clock_);
-  // A SIS sync emits hundreds of thousands of records: one transaction per 500 instead of each.
-  rt->importer_->set_batch_size(500);
+  rt->importer_->set_batch_size(RecordImporter::k_daemon_batch);
   rt->load_connectors();
   SCHAKEL_TRY(rt->build_data_path());
   SCHAKEL_TRY(rt->open_api());

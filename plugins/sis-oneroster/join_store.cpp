@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace schakel::sis_oneroster {
 namespace {
 
@@ -11,6 +14,7 @@ constexpr const char* k_schema =
     "CREATE TABLE placements(user TEXT PRIMARY KEY, class TEXT, version TEXT, homeroom INT) WITHOUT ROWID;"
     "CREATE TABLE roles(user TEXT, seq INT, role TEXT, org TEXT, PRIMARY KEY(user, seq)) WITHOUT ROWID;"
     "CREATE TABLE children(guardian TEXT, student TEXT, PRIMARY KEY(guardian, student)) WITHOUT ROWID;"
+    "CREATE TABLE deferred(seq INTEGER PRIMARY KEY, line INT, fields BLOB);"
     "BEGIN;";
 
 void bind(sqlite3_stmt* s, int i, const std::string& v) {
@@ -47,12 +51,14 @@ Result<std::unique_ptr<JoinStore>> JoinStore::open() {
   SCHAKEL_TRY(j->prepare(&j->get_roles_, "SELECT role, org FROM roles WHERE user = ? ORDER BY seq"));
   SCHAKEL_TRY(j->prepare(&j->add_child_, "INSERT OR IGNORE INTO children VALUES (?,?)"));
   SCHAKEL_TRY(j->prepare(&j->get_children_, "SELECT student FROM children WHERE guardian = ? ORDER BY student"));
+  SCHAKEL_TRY(j->prepare(&j->defer_, "INSERT INTO deferred(line, fields) VALUES (?,?)"));
+  SCHAKEL_TRY(j->prepare(&j->get_deferred_, "SELECT line, fields FROM deferred ORDER BY seq"));
   return j;
 }
 
 JoinStore::~JoinStore() {
   for (sqlite3_stmt* s : {put_demographics_, get_demographics_, place_, get_placement_, add_role_, get_roles_,
-                          add_child_, get_children_})
+                          add_child_, get_children_, defer_, get_deferred_})
     sqlite3_finalize(s);
   sqlite3_close(db_);
 }
@@ -149,6 +155,39 @@ std::vector<std::string> JoinStore::children(const std::string& guardian) {
   while (step(get_children_, "reading links")) out.push_back(text(get_children_, 0));
   sqlite3_reset(get_children_);
   return out;
+}
+
+// A row's fields as one blob: each field's length (4 bytes, little end first), then its bytes.
+void JoinStore::defer(const csv::Row& row) {
+  std::string blob;
+  for (const auto& f : row.fields) {
+    const auto n = static_cast<std::uint32_t>(f.size());
+    for (int i = 0; i < 4; ++i) blob.push_back(static_cast<char>((n >> (8 * i)) & 0xffu));
+    blob += f;
+  }
+  sqlite3_bind_int64(defer_, 1, static_cast<sqlite3_int64>(row.line));
+  sqlite3_bind_blob(defer_, 2, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  step(defer_, "keeping a row");
+  sqlite3_reset(defer_);
+}
+
+void JoinStore::each_deferred(const std::function<void(csv::Row&)>& f) {
+  csv::Row row;
+  while (step(get_deferred_, "reading kept rows")) {
+    row.line = static_cast<std::uint64_t>(sqlite3_column_int64(get_deferred_, 0));
+    const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(get_deferred_, 1));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(get_deferred_, 1));
+    row.fields.clear();
+    for (std::size_t at = 0; at + 4 <= size;) {
+      std::uint32_t n = 0;
+      for (int i = 0; i < 4; ++i) n |= static_cast<std::uint32_t>(p[at + static_cast<std::size_t>(i)]) << (8 * i);
+      at += 4;
+      row.fields.emplace_back(reinterpret_cast<const char*>(p + at), std::min<std::size_t>(n, size - at));
+      at += n;
+    }
+    f(row);
+  }
+  sqlite3_reset(get_deferred_);
 }
 
 }  // namespace schakel::sis_oneroster

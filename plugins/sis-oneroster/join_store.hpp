@@ -4,6 +4,7 @@
 // SQLite's page cache bounds the memory, so a pass over a bundle of any size stays flat, and the
 // file is deleted when the store closes. One transaction spans the pass (nothing to roll back:
 // the file is thrown away). A failed write is kept and reported by status().
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "csv/reader.hpp"
 #include "oneroster/model.hpp"
 
 struct sqlite3;
@@ -49,6 +51,11 @@ class JoinStore {
   void add_child(const std::string& guardian, const std::string& student);
   std::vector<std::string> children(const std::string& guardian);  // sorted, no repeats
 
+  // Rows kept for later (a guardian's users row waits for all its children): the fields and the
+  // line, handed back in the order they were kept.
+  void defer(const csv::Row& row);
+  void each_deferred(const std::function<void(csv::Row&)>& f);
+
  private:
   JoinStore() = default;
   Status prepare(sqlite3_stmt** stmt, const char* sql);
@@ -66,6 +73,8 @@ class JoinStore {
   sqlite3_stmt* get_roles_ = nullptr;
   sqlite3_stmt* add_child_ = nullptr;
   sqlite3_stmt* get_children_ = nullptr;
+  sqlite3_stmt* defer_ = nullptr;
+  sqlite3_stmt* get_deferred_ = nullptr;
 };
 
 }  // namespace schakel::sis_oneroster

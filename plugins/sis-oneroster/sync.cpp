@@ -40,18 +40,27 @@ class Pass {
     SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
     if (source_.incremental()) return run_incremental();
     SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
-    // Two passes over users: the first emits students and staff while it links guardians and
-    // students (from either side), so the host stores them while this pass reads on; a guardian
-    // needs all its children, so it waits for the second pass, which maps only the rows the first
-    // marked (one bit per row, whatever the bundle's size).
+    // One pass over users emits students and staff while it links guardians and students (from
+    // either side), so the host stores them while the pass reads on. A guardian needs all its
+    // children, so its row waits in the join store and is mapped once the pass is through.
     emitting_users_ = true;
-    std::vector<bool> guardian_rows;
-    SCHAKEL_TRY(each("users", [&](const Table& t) { guardian_rows.push_back(user(t, Users::link)); }));
-    std::size_t at = 0;
+    std::unique_ptr<Table> kept;  // the users file's columns, for the rows that waited
     SCHAKEL_TRY(each("users", [&](const Table& t) {
-      if (at < guardian_rows.size() && guardian_rows[at]) user(t, Users::guardians);
-      ++at;
+      if (!user(t, Users::link)) return;
+      if (!kept) {
+        std::vector<std::string> columns(t.columns().size());
+        for (const auto& [name, at] : t.columns()) columns[at] = name;
+        kept = Table::in_memory(t.file(), columns);
+      }
+      joins_->defer(t.row());
     }));
+    if (kept) {
+      joins_->each_deferred([&](csv::Row& row) {
+        kept->set_row(std::move(row.fields), row.line);
+        user(*kept, Users::guardians);
+      });
+      SCHAKEL_TRY(joins_->status());
+    }
     // A CSV delta carries only what changed. A student whose demographics or enrollment changed
     // but whose users row is not in the delta cannot be emitted whole: quarantined with the row,
     // never dropped in silence.

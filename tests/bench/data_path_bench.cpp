@@ -8,7 +8,7 @@
 //
 // Three phases in one run: one event per Router::fire (as API calls come), Router::fire_all with
 // `batch` events per call from several threads, and the daemon's own import path: a source's
-// queued_referrals records through RecordImporter (batches of 500, as Runtime sets it), each
+// queued_referrals records through RecordImporter (the daemon's batches, as Runtime sets them), each
 // stored, their referral.queued events fired with one Router::fire_all (fire_all_through, as
 // Runtime wires it) when the poll's records are flushed, as the plugin host flushes them before a
 // cursor moves. One connector's polls never overlap, so that phase has one producer.
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     bool complete = bench::run_phases(router, db, dest.arrivals, wait, items, producers, batch, base_rate);
 
     daemon::RecordImporter importer(db, **writer, consent, clock);
-    importer.set_batch_size(500);
+    importer.set_batch_size(daemon::RecordImporter::k_daemon_batch);
     importer.set_fire_all(daemon::fire_all_through(router));
     const auto commits_before = db.batches_committed();
     bench::Phase imported = import_referrals(importer, route.id, items, per_poll);

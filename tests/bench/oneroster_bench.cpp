@@ -7,13 +7,14 @@
 // own, so the peak RSS of each is its own; two bundle sizes show whether memory stays flat.
 // Usage: oneroster_bench [STUDENTS=100000] [SMALL=20000]   (SMALL 0: one size only)
 //        oneroster_bench --import DIR | --raw DIR             (the children; print one line)
+#include <jemalloc/jemalloc.h>
 #include <sqlite3.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +55,16 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
+// Bytes the allocator (jemalloc, as in schakeld) has handed out and not had back.
+std::size_t heap_in_use() {
+  std::uint64_t epoch = 1;
+  std::size_t size = sizeof epoch;
+  mallctl("epoch", &epoch, &size, &epoch, size);  // refreshes the statistics
+  std::size_t allocated = 0;
+  size = sizeof allocated;
+  return mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0 ? allocated : 0;
+}
+
 // The import child: plugin host + daemon importer + store, as the daemon wires them.
 int run_import(const fs::path& dir) {
   const fs::path plugin_dir = dir / "plugins";
@@ -77,7 +88,7 @@ int run_import(const fs::path& dir) {
   }
   daemon::ConsentService consent;
   daemon::RecordImporter importer(store, **audit, consent, clock);
-  importer.set_batch_size(500);  // as the daemon (runtime.cpp)
+  importer.set_batch_size(daemon::RecordImporter::k_daemon_batch);
   std::map<std::string, std::size_t> stored;
   plugin_host::HostOptions o;
   o.load.plugin_dirs = {plugin_dir};
@@ -112,7 +123,7 @@ int run_import(const fs::path& dir) {
   const double cpu = cpu_seconds() - cpu0;
   // What is still allocated once the poll is done (the daemon's consent index, the plugin's
   // reconcile keys): the part of the peak that is kept, not transient.
-  const double heap_mb = static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0);
+  const double heap_mb = static_cast<double>(heap_in_use()) / (1024.0 * 1024.0);
   if (r.code != plugin_host::CallCode::ok) {
     std::fprintf(stderr, "import failed: %s\n", r.message.c_str());
     return 1;
@@ -265,7 +276,7 @@ int main(int argc, char** argv) {
     }
     all.push_back(f);
   }
-  std::printf("oneroster_bench: plugin -> host (validate) -> daemon RecordImporter (batches of 500) -> SQLite store\n");
+  std::printf("oneroster_bench: plugin -> host (validate) -> daemon RecordImporter (the daemon's batches) -> SQLite store\n");
   for (const auto& f : all) {
     const double rate = f.stored / f.wall;
     const double raw_rate = f.raw_rows / f.raw_s;

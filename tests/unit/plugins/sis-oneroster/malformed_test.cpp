@@ -72,13 +72,16 @@ TEST_F(Malformed, InvalidUtf8NamesFileAndLine) {
 }
 
 TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
-  // Three bad rows among good ones: an unknown role, no family name, an impossible birth date.
+  // Bad rows among good ones: an unknown role, no family name, an impossible birth date, a guardian
+  // without a family name.
   const std::string t = "2026-12-01T06:00:00.000Z";
   std::string users = users_;
   users += "stf-x,active," + t + ",true,org-000,proctor,stf-x,,Piet,Pietersen,,stf-x,,,,,,,,\r\n";
   users += "stu-nofam,active," + t + ",true,org-000,student,stu-nofam,,Anna,,,stu-nofam,,,,,,,,\r\n";
   users += "stu-baddate,active," + t + ",true,org-000,student,stu-baddate,,Zoë,Çelik,,stu-baddate,,,,,,,,\r\n";
   users += "stu-good,active," + t + ",true,org-000,student,stu-good,,Ümit,Yılmaz,,stu-good,,,,,,,,\r\n";
+  // A guardian's row is mapped after the pass over users; its place is still its own line.
+  users += "grd-nofam,active," + t + ",true,org-000,parent,grd-nofam,,Els,,,grd-nofam,,,,stu-good,,,ja,\r\n";
   write_text(bundle_ / "users.csv", users);
   std::string demo = read_text(bundle_ / "demographics.csv");
   demo += "stu-nofam,active," + t + ",2016-01-01,female,,,,,,,,,,,\r\n";
@@ -100,10 +103,11 @@ TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
             "birthDate: '2015-02-30' is not a date YYYY-MM-DD");
   // The student whose demographics row was refused cannot be mapped either.
   EXPECT_EQ(reasons["users.csv:" + std::to_string(lines + 3)], "no birthDate in demographics.csv");
-  EXPECT_EQ(reasons.size(), 4u);
+  EXPECT_EQ(reasons["users.csv:" + std::to_string(lines + 5)], "familyName is empty");
+  EXPECT_EQ(reasons.size(), 5u);
   auto count = state_->get("sis", "rejected_rows");
   ASSERT_TRUE(count.is_ok() && count->has_value());
-  EXPECT_EQ(**count, "4");
+  EXPECT_EQ(**count, "5");
 }
 
 }  // namespace
