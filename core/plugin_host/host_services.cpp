@@ -1,5 +1,9 @@
 #include "plugin_host/connector.hpp"
 
+#include <string_view>
+
+#include "base/json_text.hpp"
+
 // The host services a plugin calls back into (plugin.h, schakel_host_services): log, errors,
 // emitted records (validated, stored or quarantined), the plugin's own state, and the clock.
 namespace schakel::plugin_host {
@@ -75,7 +79,7 @@ schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, co
   const std::string stream_name = stream ? stream : "";
   std::string reason;
   // Parsed in place: the text is copied only if the record goes to quarantine.
-  json doc = record ? json::parse(record, record + len, nullptr, false) : json(json::value_t::discarded);
+  json doc = record ? parse_json_text(std::string_view(record, len)) : json(json::value_t::discarded);
   const auto& streams = lib_->manifest().streams;
   if (streams.find(stream_name) == streams.end()) {
     reason = "stream '" + stream_name + "' is not declared in the manifest";

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "base/json_text.hpp"
+
 namespace schakel::store::sqlite {
 namespace {
 
@@ -27,7 +29,7 @@ Result<Entity> read_entity(const Db& db, Kind kind, const Stmt& stmt) {
   e.source_key = stmt.text(4);
   e.source_version = stmt.text(5);
   e.active = stmt.integer(6) != 0;
-  e.doc = nlohmann::json::parse(stmt.text_view(7), nullptr, false);
+  e.doc = parse_json_text(stmt.text_view(7));
   if (e.doc.is_discarded()) {
     return Status(ErrorCode::corrupt, db.file() + ": " + table(kind) + " row " + e.id +
                                           ": the stored document is not valid JSON");
@@ -120,7 +122,7 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
     return Status(ErrorCode::invalid, what() + ": a record from connector " + e.connector +
                                           " has no source key");
   }
-  const std::string doc_text = e.doc.dump();
+  const std::string doc_text = json_text(e.doc);
   const std::string tbl = table(e.kind);
 
   // Most upserts during an import are new rows: try the insert first and look only on a clash.
@@ -203,7 +205,7 @@ Status SqliteTransaction::put(const Entity& e) {
                           " source_version = excluded.source_version, active = excluded.active,"
                           " doc = excluded.doc, updated_at = excluded.updated_at");
   if (!stmt) return stmt.status();
-  bind_entity(*stmt, e, e.doc.dump());
+  bind_entity(*stmt, e, json_text(e.doc));
   return stmt->run();
 }
 

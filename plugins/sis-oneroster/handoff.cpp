@@ -1,5 +1,7 @@
 #include "handoff.hpp"
 
+#include "base/json_text.hpp"
+
 #include <exception>
 #include <thread>
 
@@ -8,7 +10,7 @@ namespace schakel::sis_oneroster {
 Outgoing outgoing_of(const std::string& stream, const nlohmann::json& envelope) {
   Outgoing o;
   o.stream = stream;
-  o.text = envelope.dump();
+  o.text = json_text(envelope);
   if (auto v = envelope.find("source_version"); v != envelope.end() && v->is_string()) o.version = v->get<std::string>();
   if (stream == "rejected_rows")
     o.warning = "row not mapped: " + envelope.value("source", std::string()) + ": " + envelope.value("reason", std::string());
