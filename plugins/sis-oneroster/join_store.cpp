@@ -4,12 +4,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 namespace schakel::sis_oneroster {
 namespace {
 
 constexpr const char* k_schema =
-    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8192; PRAGMA temp_store=FILE;"
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
     "CREATE TABLE demographics(user TEXT PRIMARY KEY, birth TEXT, sex TEXT, version TEXT) WITHOUT ROWID;"
     "CREATE TABLE placements(user TEXT PRIMARY KEY, class TEXT, version TEXT, homeroom INT) WITHOUT ROWID;"
     "CREATE TABLE roles(user TEXT, seq INT, role TEXT, org TEXT, PRIMARY KEY(user, seq)) WITHOUT ROWID;"
@@ -27,7 +28,7 @@ std::string text(sqlite3_stmt* s, int i) {
 
 }  // namespace
 
-Result<std::unique_ptr<JoinStore>> JoinStore::open() {
+Result<std::unique_ptr<JoinStore>> JoinStore::open(int cache_kib) {
   std::unique_ptr<JoinStore> j(new JoinStore());
   // "" opens a private temporary database on disk, deleted when closed. One pass uses it from one
   // thread, so SQLite's own locking (a mutex around every call) is left out.
@@ -35,7 +36,8 @@ Result<std::unique_ptr<JoinStore>> JoinStore::open() {
       SQLITE_OK)
     return Status(ErrorCode::io, "sync: cannot open a temporary database");
   char* err = nullptr;
-  if (sqlite3_exec(j->db_, k_schema, nullptr, nullptr, &err) != SQLITE_OK) {
+  const std::string schema = "PRAGMA cache_size=-" + std::to_string(cache_kib) + ";" + k_schema;
+  if (sqlite3_exec(j->db_, schema.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     Status st(ErrorCode::io, std::string("sync: temporary database: ") + (err ? err : "unknown error"));
     sqlite3_free(err);
     return st;

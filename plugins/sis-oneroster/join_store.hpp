@@ -28,7 +28,8 @@ struct Placement {
 
 class JoinStore {
  public:
-  static Result<std::unique_ptr<JoinStore>> open();
+  // `cache_kib` bounds SQLite's page cache, and with it the store's memory.
+  static Result<std::unique_ptr<JoinStore>> open(int cache_kib = 8192);
   ~JoinStore();
   JoinStore(const JoinStore&) = delete;
   JoinStore& operator=(const JoinStore&) = delete;

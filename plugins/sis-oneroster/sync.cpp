@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -30,16 +31,21 @@ class Pass {
     auto joins = JoinStore::open();
     if (!joins) return joins.status();
     joins_ = std::move(*joins);
+    auto roles = JoinStore::open(4096);
+    if (!roles) return roles.status();
+    roles_ = std::move(*roles);
     auto manifest = source_.manifest();
     if (!manifest) return manifest.status();
     manifest_ = *manifest;
     SCHAKEL_TRY(each("orgs", [this](const Table& t) { return org(t); }));
-    if (manifest_.version == oneroster::Version::v1_2)
-      SCHAKEL_TRY(each("roles", [this](const Table& t) { return role(t); }));
-    SCHAKEL_TRY(each("demographics", [this](const Table& t) { return demographic(t); }));
-    SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
+    auto before_users = [&]() -> Status {
+      SCHAKEL_TRY(each("demographics", [this](const Table& t) { return demographic(t); }));
+      SCHAKEL_TRY(each("classes", [this](const Table& t) { return group(t); }));
+      if (source_.incremental()) return Status::ok();
+      return each("enrollments", [this](const Table& t) { return enrollment(t); });
+    };
+    SCHAKEL_TRY(read_beside_roles(before_users));
     if (source_.incremental()) return run_incremental();
-    SCHAKEL_TRY(each("enrollments", [this](const Table& t) { return enrollment(t); }));
     // One pass over users emits students and staff while it links guardians and students (from
     // either side), so the host stores them while the pass reads on. A guardian needs all its
     // children, so its row waits in the join store and is mapped once the pass is through.
@@ -110,15 +116,62 @@ class Pass {
   // Streams one file of the bundle through `row`; a file the manifest marks absent is skipped.
   template <typename F>
   Status each(const std::string& name, F row) {
+    SCHAKEL_TRY(each_reporting(name, row, [&](const std::string& where, const std::string& key, const std::string& reason) {
+      reject(where, name, key, reason);
+    }));
+    return joins_->status();
+  }
+  template <typename F, typename Bad>
+  Status each_reporting(const std::string& name, F row, Bad bad) {
     if (manifest_.mode(name) == FileMode::absent) return Status::ok();
-    SCHAKEL_TRY(source_.each(
+    return source_.each(
         name, oneroster::required_columns(name, manifest_.version), [&](const Table& t) { row(t); },
         [&](const std::string& where, const std::string& key, const Status& st) {
           std::string reason = st.message();
           if (reason.rfind(where + ": ", 0) == 0) reason = reason.substr(where.size() + 2);
-          reject(where, name, key, reason);
-        }));
-    return joins_->status();
+          bad(where, key, reason);
+        });
+  }
+
+  // A 1.2 bundle's roles go into a join store of their own, read on a second thread while
+  // `rest` reads the other files when the source allows it: the host has nothing to store
+  // before the users, so this is time it would wait. The thread emits nothing (only the pass's
+  // thread hands records on): its rejected rows are reported once it is done.
+  Status read_beside_roles(const std::function<Status()>& rest) {
+    if (manifest_.version != oneroster::Version::v1_2) return rest();
+    struct Bad {
+      std::string where, key, reason;
+    };
+    std::vector<Bad> bad;
+    Status read = Status::ok();
+    auto read_roles = [&] {
+      try {
+        read = each_reporting("roles", [this](const Table& t) { role(t); },
+                              [&](const std::string& where, const std::string& key, const std::string& reason) {
+                                bad.push_back({where, key, reason});
+                              });
+        if (read) read = roles_->status();
+      } catch (const std::exception& e) {
+        read = Status(ErrorCode::internal, std::string("reading roles failed: ") + e.what());
+      }
+    };
+    Status others = Status::ok();
+    if (source_.concurrent_files()) {
+      std::thread beside(read_roles);
+      try {
+        others = rest();
+      } catch (...) {
+        beside.join();
+        throw;
+      }
+      beside.join();
+    } else {
+      read_roles();
+      if (read) others = rest();
+    }
+    for (const auto& b : bad) reject(b.where, "roles", b.key, b.reason);
+    SCHAKEL_TRY(read);  // roles.csv comes first in a bundle's order, so its error does too
+    return others;
   }
 
   template <typename F>
@@ -220,7 +273,7 @@ class Pass {
 
   void role(const Table& t) {
     if (t.get("status") == "tobedeleted") return;
-    joins_->add_role(t.get("userSourcedId"), t.get("role"), t.get("orgSourcedId"), t.get("roleType") == "primary");
+    roles_->add_role(t.get("userSourcedId"), t.get("role"), t.get("orgSourcedId"), t.get("roleType") == "primary");
   }
 
   void demographic(const Table& t) {
@@ -254,7 +307,7 @@ class Pass {
       return u.roles;
     }
     std::vector<std::string> out;
-    const auto listed = joins_->roles(u.sourced_id);
+    const auto listed = roles_->roles(u.sourced_id);
     if (listed.empty() && !u.roles.empty()) {  // the REST binding's flattened primary role
       if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
       return u.roles;
@@ -391,7 +444,8 @@ class Pass {
   oneroster::Manifest manifest_;
   SyncStats stats_;
   std::set<std::string> schools_;
-  std::unique_ptr<JoinStore> joins_;  // demographics, placements, roles, children: on disk
+  std::unique_ptr<JoinStore> joins_;  // demographics, placements, children, waiting rows: on disk
+  std::unique_ptr<JoinStore> roles_;  // 1.2's roles, apart: they are read on a thread of their own
   std::set<std::string> changed_demographics_;  // an incremental source's changed ones (few)
   std::map<std::string, std::pair<std::string, std::string>> awaiting_user_;  // key -> where, file (a delta's few)
   std::unordered_map<std::string, Group> groups_;  // the classes: a few per school
@@ -406,6 +460,7 @@ class DirectorySource final : public RowSource {
  public:
   explicit DirectorySource(std::filesystem::path dir) : dir_(std::move(dir)) {}
   Result<oneroster::Manifest> manifest() override { return oneroster::read_manifest(dir_); }
+  [[nodiscard]] bool concurrent_files() const override { return true; }
   Status each(const std::string& file, const std::vector<std::string>& required,
               const std::function<void(const Table&)>& row, const BadRow&) override {
     auto table = Table::open(dir_ / (file + ".csv"), required);

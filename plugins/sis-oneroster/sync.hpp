@@ -74,6 +74,10 @@ class RowSource {
   virtual Status each(const std::string& file, const std::vector<std::string>& required_columns,
                       const std::function<void(const oneroster::Table&)>& row, const BadRow& bad) = 0;
 
+  // Whether two threads may each stream a file of this source at once (a directory: each file
+  // is opened on its own; a zip archive and a REST client are not shared between threads).
+  [[nodiscard]] virtual bool concurrent_files() const { return false; }
+
   // An incremental source (REST since a cursor) lists only what changed in each collection. A
   // student whose demographics or enrollments changed, but not the user itself, must still be
   // emitted whole: the pass asks such a source for the rows of `file` whose `field` (a

@@ -110,5 +110,36 @@ TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
   EXPECT_EQ(**count, "5");
 }
 
+// A 1.2 bundle's roles.csv is read on a thread of its own beside demographics.csv and the rest:
+// its errors still stop the poll with file and line, before those of the files read beside it,
+// and nothing stored is lost.
+TEST_F(SisHost, ABrokenRolesFileReadBesideTheOthersNamesFileAndLine) {
+  generate(bundle_, 30, "1.2");
+  add();
+  ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
+  const auto students = all(store::Kind::student).size();
+  ASSERT_GT(students, 0u);
+  const std::string roles = read_text(bundle_ / "roles.csv");
+  const std::string demographics = read_text(bundle_ / "demographics.csv");
+  const auto line3 = roles.find('\n', roles.find('\n') + 1) + 1;
+  write_text(bundle_ / "roles.csv", roles.substr(0, line3) + "role-x,active,\"2026" + roles.substr(line3));
+  auto r = poll();
+  EXPECT_EQ(r.code, plugin_host::CallCode::reject);
+  EXPECT_NE(r.message.find("roles.csv:3"), std::string::npos) << r.message;
+  // Both broken: the roles file's error is the one reported, as when the files were read in turn.
+  write_text(bundle_ / "demographics.csv", demographics.substr(0, demographics.size() / 2) + "\"");
+  r = poll();
+  EXPECT_EQ(r.code, plugin_host::CallCode::reject);
+  EXPECT_NE(r.message.find("roles.csv:3"), std::string::npos) << r.message;
+  write_text(bundle_ / "roles.csv", roles);
+  r = poll();
+  EXPECT_EQ(r.code, plugin_host::CallCode::reject);
+  EXPECT_NE(r.message.find("demographics.csv:"), std::string::npos) << r.message;
+  EXPECT_EQ(all(store::Kind::student).size(), students);
+  for (const auto& s : all(store::Kind::student)) EXPECT_EQ(s.doc["status"], "active");
+  write_text(bundle_ / "demographics.csv", demographics);
+  EXPECT_EQ(poll().code, plugin_host::CallCode::ok);
+}
+
 }  // namespace
 }  // namespace schakel::test
