@@ -250,8 +250,11 @@ class Pass {
 
   void send(const std::string& stream, const oneroster::Base& b, const std::string& version,
             std::optional<json> record) {
-    json env = {{"source_key", b.sourced_id}, {"source_version", version}, {"source", b.where},
-                {"active", !b.to_be_deleted}};
+    json env = json::object();
+    env["source_key"] = b.sourced_id;
+    env["source_version"] = version;
+    env["source"] = b.where;
+    env["active"] = !b.to_be_deleted;
     if (record) env["record"] = std::move(*record);
     // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
     if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
