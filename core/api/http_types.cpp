@@ -1,5 +1,7 @@
 #include "api/http_types.hpp"
 
+#include "base/json_text.hpp"
+
 namespace schakel::api {
 
 std::string ApiRequest::header(const std::string& lower_name) const {
@@ -10,7 +12,7 @@ std::string ApiRequest::header(const std::string& lower_name) const {
 ApiResponse json_response(int status, const nlohmann::json& body) {
   ApiResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = json_text(body);
   return r;
 }
 

@@ -2,6 +2,7 @@
 // in one transaction.
 #include <exception>
 
+#include "base/json_text.hpp"
 #include "outbox/engine.hpp"
 
 namespace schakel::outbox {
@@ -20,7 +21,7 @@ std::string join(const std::vector<std::string>& parts) {
 DeliveryResult call(Destination& dest, const OutboxItem& item) {
   try {
     if (item.kind == "revocation") {
-      auto doc = nlohmann::json::parse(item.document, nullptr, false);
+      auto doc = parse_json_text(item.document);
       if (!doc.is_object()) {
         return {DeliveryOutcome::reject, "the stored revocation is not a JSON object", {}, {}};
       }
@@ -59,7 +60,7 @@ AuditEvent DeliveryEngine::event_for(const OutboxItem& item, const char* outcome
 }
 
 Result<GateResult> DeliveryEngine::recheck(const OutboxItem& item, TimePoint at) {
-  auto doc = nlohmann::json::parse(item.document, nullptr, false);
+  auto doc = parse_json_text(item.document);
   if (doc.is_discarded()) {
     return Status(ErrorCode::corrupt, "outbox item " + std::to_string(item.id) +
                                           ": the stored document is not JSON");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/json_text.hpp"
+
 namespace schakel::routing {
 
 using outbox::AuditEvent;
@@ -151,8 +153,9 @@ Result<Router::Decided> Router::decide(std::size_t r, const Event& event, store:
   item.recipient = recipient_json_[r];
   item.categories = decision->categories;
   item.consent_ids = std::move(decision->consent_ids);
-  // Stored exactly as it will be sent: dump() sorts keys, so the same document gives the same bytes.
-  item.document = decision->document.dump();
+  // Stored exactly as it will be sent: dump() sorts keys, so the same document gives the same bytes
+  // (json_text writes what dump() writes).
+  item.document = json_text(decision->document);
   item.schema_name = p.schema_name;
   item.route = route_json_[r];
   item.trace_id = event.trace_id;

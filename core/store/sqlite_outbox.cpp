@@ -1,6 +1,8 @@
 // The outbox table: the SqliteTransaction's queue operations (DESIGN section 7).
 #include "store/sqlite_transaction.hpp"
 
+#include "base/json_text.hpp"
+
 namespace schakel::store::sqlite {
 namespace {
 
@@ -34,9 +36,9 @@ Result<OutboxItem> read_item(const Db& db, const Stmt& s) {
   it.tenant = s.text(5);
   it.student_id = s.text(6);
   it.purpose = s.text(7);
-  it.recipient = nlohmann::json::parse(s.text_view(8), nullptr, false);
+  it.recipient = parse_json_text(s.text_view(8));
   if (it.recipient.is_discarded()) return bad("recipient");
-  auto categories = nlohmann::json::parse(s.text_view(9), nullptr, false);
+  auto categories = parse_json_text(s.text_view(9));
   if (!categories.is_array()) return bad("categories");
   it.categories = strings_of(categories);
   it.document = s.text(10);  // a BLOB: the column's bytes as stored
@@ -48,11 +50,11 @@ Result<OutboxItem> read_item(const Db& db, const Stmt& s) {
   it.created_at = from_micros(s.integer(14));
   if (!s.is_null(15)) it.receipt = s.text(15);
   if (!s.is_null(16)) it.last_error = s.text(16);
-  auto consent_ids = nlohmann::json::parse(s.text_view(17), nullptr, false);
+  auto consent_ids = parse_json_text(s.text_view(17));
   if (!consent_ids.is_array()) return bad("consent_ids");
   it.consent_ids = strings_of(consent_ids);
   it.schema_name = s.text(18);
-  it.route = nlohmann::json::parse(s.text_view(19), nullptr, false);
+  it.route = parse_json_text(s.text_view(19));
   if (it.route.is_discarded()) return bad("route");
   it.trace_id = s.text(20);
   it.revokes_id = s.integer(21);
@@ -118,14 +120,14 @@ Result<EnqueueOutcome> SqliteTransaction::enqueue_outbox(const OutboxItem& it) {
       .bind(5, it.tenant)
       .bind(6, it.student_id)
       .bind(7, it.purpose)
-      .bind(8, it.recipient.dump())
+      .bind(8, json_text(it.recipient))
       .bind(9, nlohmann::json(it.categories).dump())
       .bind_blob(10, it.document)
       .bind(11, to_micros(it.next_attempt_at))
       .bind(12, to_micros(it.created_at))
       .bind(13, nlohmann::json(it.consent_ids).dump())
       .bind(14, it.schema_name)
-      .bind(15, it.route.dump())
+      .bind(15, json_text(it.route))
       .bind(16, it.trace_id)
       .bind(17, it.revokes_id);
   SCHAKEL_TRY(ins->run());

@@ -1,9 +1,9 @@
 #include "handoff.hpp"
 
-#include "base/json_text.hpp"
-
 #include <exception>
 #include <thread>
+
+#include "base/json_text.hpp"
 
 namespace schakel::sis_oneroster {
 
