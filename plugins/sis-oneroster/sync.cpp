@@ -328,17 +328,21 @@ class Pass {
     return orgs.front();
   }
 
-  // First pass over users: who is whose agent, from either side of the link.
+  // An incremental source's first pass over the users it lists: who is whose agent.
   void link(const Table& t, std::set<std::string>* students = nullptr) {
     auto u = oneroster::parse_user(t, manifest_.version);
     if (!u) return;  // reported by the second pass
     auto roles = roles_of(*u, nullptr);
     if (roles.empty()) return;
-    if (roles.front() == "student") {
-      if (students) students->insert(u->sourced_id);
-      for (const auto& a : u->agent_sourced_ids) joins_->add_child(a, u->sourced_id);
-    } else if (guardian_relation(roles.front())) {
-      for (const auto& a : u->agent_sourced_ids) joins_->add_child(u->sourced_id, a);
+    if (students && roles.front() == "student") students->insert(u->sourced_id);
+    link_agents(*u, roles.front());
+  }
+  // A student's agents and a guardian's children: the same link, from either side.
+  void link_agents(const oneroster::User& u, const std::string& role) {
+    if (role == "student") {
+      for (const auto& a : u.agent_sourced_ids) joins_->add_child(a, u.sourced_id);
+    } else if (guardian_relation(role)) {
+      for (const auto& a : u.agent_sourced_ids) joins_->add_child(u.sourced_id, a);
     }
   }
 
@@ -347,7 +351,7 @@ class Pass {
   // only guardians.
   enum class Users { all, link, guardians };
 
-  // Returns whether the row is a guardian's (for a link pass to mark).
+  // Returns whether the row is a guardian's (a link pass keeps it for later).
   bool user(const Table& t, Users pass = Users::all) {
     if (pass != Users::guardians) awaiting_user_.erase(t.get("sourcedId"));
     auto u = oneroster::parse_user(t, manifest_.version);
@@ -362,19 +366,15 @@ class Pass {
       return false;
     }
     const std::string& role = roles.front();
+    if (pass == Users::link) link_agents(*u, role);
     if (guardian_relation(role)) {
-      if (pass == Users::link) {
-        for (const auto& a : u->agent_sourced_ids) joins_->add_child(u->sourced_id, a);
-        return true;
-      }
+      if (pass == Users::link) return true;
       u->roles = std::move(roles);  // looked up once: the mapping reads the relation from them
       guardian(*u, t.file());
       return true;
     }
     if (pass == Users::guardians) return false;
     if (role == "student") {
-      if (pass == Users::link)
-        for (const auto& a : u->agent_sourced_ids) joins_->add_child(a, u->sourced_id);
       student(*u, t.file(), org);
     } else {
       staff(*u, t.file(), role, org);
