@@ -116,28 +116,20 @@ class Reader {
     }
   }
 
-  bool object(nlohmann::json& out, int depth) {
-    ++p_;
-    out = nlohmann::json::object();
-    auto& members = out.get_ref<nlohmann::json::object_t&>();
+  // The members of an object or the elements of an array, each read by `item`, up to `close`.
+  template <typename Item>
+  bool sequence(char close, Item item) {
+    ++p_;  // the opening bracket
     space();
-    if (p_ != end_ && *p_ == '}') {
+    if (p_ != end_ && *p_ == close) {
       ++p_;
       return true;
     }
     for (;;) {
-      std::string key;
-      if (p_ == end_ || *p_ != '"' || !string(key)) return false;
-      space();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
-      space();
-      nlohmann::json member;
-      if (!value(member, depth + 1)) return false;
-      members[std::move(key)] = std::move(member);  // a repeated name: the last one counts, as in parse()
+      if (!item()) return false;
       space();
       if (p_ == end_) return false;
-      if (*p_ == '}') {
+      if (*p_ == close) {
         ++p_;
         return true;
       }
@@ -147,28 +139,27 @@ class Reader {
     }
   }
 
+  bool object(nlohmann::json& out, int depth) {
+    out = nlohmann::json::object();
+    auto& members = out.get_ref<nlohmann::json::object_t&>();
+    return sequence('}', [&] {
+      std::string key;
+      if (p_ == end_ || *p_ != '"' || !string(key)) return false;
+      space();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      space();
+      nlohmann::json member;
+      if (!value(member, depth + 1)) return false;
+      members[std::move(key)] = std::move(member);  // a repeated name: the last one counts, as in parse()
+      return true;
+    });
+  }
+
   bool array(nlohmann::json& out, int depth) {
-    ++p_;
     out = nlohmann::json::array();
     auto& elements = out.get_ref<nlohmann::json::array_t&>();
-    space();
-    if (p_ != end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
-      elements.emplace_back();
-      if (!value(elements.back(), depth + 1)) return false;
-      space();
-      if (p_ == end_) return false;
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      space();
-    }
+    return sequence(']', [&] { return value(elements.emplace_back(), depth + 1); });
   }
 
   bool string(std::string& out) {
