@@ -151,7 +151,10 @@ class Reader {
       space();
       nlohmann::json member;
       if (!value(member, depth + 1)) return false;
-      members[std::move(key)] = std::move(member);  // a repeated name: the last one counts, as in parse()
+      // Written texts list members in order, so most go at the end without a search; a repeated
+      // name: the last one counts, as in parse().
+      if (members.empty() || members.rbegin()->first < key) members.emplace_hint(members.end(), std::move(key), std::move(member));
+      else members[std::move(key)] = std::move(member);
       return true;
     });
   }
