@@ -39,10 +39,10 @@ Result<GuardianFacts> parse_guardian(const json& doc) {
   if (!children->is_array()) return bad("/children", "must be an array (guardian " + g.id + ")");
   std::size_t i = 0;
   for (const auto& c : *children) {
-    const std::string where = "/children/" + std::to_string(i);
-    if (!c.is_object()) return bad(where, "must be an object");
+    const auto where = [&i] { return "/children/" + std::to_string(i); };  // only when it is wrong
+    if (!c.is_object()) return bad(where(), "must be an object");
     auto sid = c.find("student_id");
-    if (sid == c.end() || !sid->is_string()) return bad(where + "/student_id", "required, a string");
+    if (sid == c.end() || !sid->is_string()) return bad(where() + "/student_id", "required, a string");
     GuardianLink link;
     link.guardian_id = g.id;
     auto gezag = c.find("gezag");
@@ -50,7 +50,7 @@ Result<GuardianFacts> parse_guardian(const json& doc) {
     if (value == "yes") link.gezag = Gezag::yes;
     else if (value == "no") link.gezag = Gezag::no;
     else if (value == "unknown") link.gezag = Gezag::unknown;
-    else return bad(where + "/gezag", "must be \"yes\", \"no\" or \"unknown\"");
+    else return bad(where() + "/gezag", "must be \"yes\", \"no\" or \"unknown\"");
     auto confirmed = c.find("gezag_confirmed");
     link.confirmed = confirmed != c.end() && confirmed->is_object() && !confirmed->empty();
     g.children.emplace_back(sid->get<std::string>(), link);
