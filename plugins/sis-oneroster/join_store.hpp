@@ -29,7 +29,7 @@ struct Placement {
 class JoinStore {
  public:
   // `cache_kib` bounds SQLite's page cache, and with it the store's memory.
-  static Result<std::unique_ptr<JoinStore>> open(int cache_kib = 8192);
+  static Result<std::unique_ptr<JoinStore>> open(int cache_kib = 4096);
   ~JoinStore();
   JoinStore(const JoinStore&) = delete;
   JoinStore& operator=(const JoinStore&) = delete;

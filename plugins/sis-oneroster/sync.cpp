@@ -31,7 +31,7 @@ class Pass {
     auto joins = JoinStore::open();
     if (!joins) return joins.status();
     joins_ = std::move(*joins);
-    auto roles = JoinStore::open(4096);
+    auto roles = JoinStore::open(2048);
     if (!roles) return roles.status();
     roles_ = std::move(*roles);
     auto manifest = source_.manifest();
