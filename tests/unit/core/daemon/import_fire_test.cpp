@@ -34,7 +34,7 @@ class ImportFireTest : public ::testing::Test {
     ASSERT_TRUE(a.is_ok()) << a.status().message();
     writer_ = std::move(*a);
     importer_ = std::make_unique<RecordImporter>(*f_.store, *writer_, consent_, clock_);
-    importer_->set_batch_size(500);  // as the daemon runs it
+    importer_->set_batch_size(RecordImporter::k_daemon_batch);  // as the daemon runs it
     auto fire = fire_all_through(router_);
     importer_->set_fire_all([this, fire](const std::vector<RecordImporter::ImportEvent>& events) {
       calls_.push_back(events.size());
