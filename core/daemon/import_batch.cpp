@@ -77,9 +77,16 @@ Status RecordImporter::flush(const std::string& connector) {
 }
 
 RecordImporter::~RecordImporter() {
+  // What the store committed is indexed; a batch that failed is not retried now (its records'
+  // cursor did not move, so the next poll offers them again).
   for (auto& [connector, pending] : pending_) {
-    std::unique_lock lock(pending.mu);
-    pending.written.wait(lock, [&] { return pending.in_flight == 0; });
+    std::vector<std::vector<store::Entity>> stored;
+    {
+      std::unique_lock lock(pending.mu);
+      pending.written.wait(lock, [&] { return pending.in_flight == 0; });
+      stored.swap(pending.stored);
+    }
+    for (const auto& batch : stored) (void)index_batch(connector, batch, pending);
   }
 }
 
@@ -156,7 +163,7 @@ Status RecordImporter::fire_events(const std::string& connector, Pending& pendin
 
 Status RecordImporter::write_batch(const std::string& connector, Pending& pending) {
   submit_batch(connector, pending);
-  return settle(connector, pending);
+  return take_reported(connector, pending, 0);
 }
 
 namespace {
@@ -166,11 +173,11 @@ constexpr std::size_t k_in_flight = 2;
 
 void RecordImporter::submit_batch(const std::string& connector, Pending& pending) {
   if (pending.entities.empty()) return;
+  (void)take_reported(connector, pending, k_in_flight - 1);  // a failure stays for flush to report
   auto batch = std::make_shared<std::vector<store::Entity>>();
   batch->swap(pending.entities);
   {
-    std::unique_lock lock(pending.mu);
-    pending.written.wait(lock, [&] { return pending.in_flight < k_in_flight; });
+    std::lock_guard lock(pending.mu);
     ++pending.in_flight;
   }
   store_.write_async(
@@ -179,28 +186,31 @@ void RecordImporter::submit_batch(const std::string& connector, Pending& pending
         for (auto& e : *batch) SCHAKEL_TRY(store_entity(tx, e, tenants));
         return Status::ok();
       },
-      [this, connector, &pending, batch](const Status& st) {
-        // The consent index follows what is durable.
-        if (st) (void)index_batch(connector, *batch, pending);
+      // Quick, as the store asks: the batch goes back to the importer, which indexes or retries it.
+      [&pending, batch](const Status& st) {
         std::lock_guard lock(pending.mu);
-        if (!st) pending.failed.push_back(std::move(*batch));
+        (st ? pending.stored : pending.failed).push_back(std::move(*batch));
         --pending.in_flight;
         pending.written.notify_all();  // under the lock: the importer may go once in_flight is 0
       });
 }
 
-Status RecordImporter::settle(const std::string& connector, Pending& pending) {
-  std::vector<std::vector<store::Entity>> failed;
+Status RecordImporter::take_reported(const std::string& connector, Pending& pending, std::size_t in_flight) {
+  std::vector<std::vector<store::Entity>> stored, failed;
   {
     std::unique_lock lock(pending.mu);
-    pending.written.wait(lock, [&] { return pending.in_flight == 0; });
+    pending.written.wait(lock, [&] { return pending.in_flight <= in_flight; });
+    stored.swap(pending.stored);
     failed.swap(pending.failed);
   }
   Status first = Status::ok();
+  // The consent index follows what is durable.
+  for (const auto& batch : stored)
+    if (Status ix = index_batch(connector, batch, pending); !ix && first) first = ix;
   // One record failed and took its batch's transaction with it: store each on its own, so only
   // the failing ones are left out (and reported).
   for (auto& batch : failed) {
-    std::vector<char> stored(batch.size(), 1);
+    std::vector<char> kept(batch.size(), 1);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       auto& e = batch[i];
       Status one = store_.write([&](store::Transaction& tx) -> Status {
@@ -210,9 +220,9 @@ Status RecordImporter::settle(const std::string& connector, Pending& pending) {
       if (one) continue;
       pending.fail(connector + ": " + std::string(store::kind_name(e.kind)) + " " + e.source_key + ": " + one.message());
       if (first) first = one;
-      stored[i] = 0;  // kept out of the consent index
+      kept[i] = 0;  // kept out of the consent index
     }
-    if (Status ix = index_batch(connector, batch, pending, &stored); !ix && first) first = ix;
+    if (Status ix = index_batch(connector, batch, pending, &kept); !ix && first) first = ix;
   }
   return first;
 }

@@ -136,7 +136,8 @@ class RecordImporter {
   // once, so the host goes on validating while the batch commits; at most two batches of a
   // connector are on their way. Whatever needs them stored (a record of another stream, an event,
   // flush) waits for them first, and a batch whose transaction failed is then stored one record
-  // at a time, so only the failing records are left out and flush reports them.
+  // at a time, so only the failing records are left out and flush reports them. A committed batch
+  // enters the consent index when the importer next submits or waits (at the latest at flush).
   void set_batch_size(std::size_t n) { batch_size_ = n == 0 ? 1 : n; }
   // The daemon's batch (runtime.cpp; the benchmarks use it too): a SIS sync emits hundreds of
   // thousands of records, and each transaction rewrites the index pages it touched, so 2,000 per
@@ -154,6 +155,7 @@ class RecordImporter {
     std::mutex mu;
     std::condition_variable written;
     std::size_t in_flight = 0;  // batches handed to the store, not yet reported back
+    std::vector<std::vector<store::Entity>> stored;  // committed, not yet in the consent index
     std::vector<std::vector<store::Entity>> failed;  // batches whose transaction failed
     std::string unstored;  // the first failure since the last flush, with a count
     std::size_t failures = 0;
@@ -169,8 +171,10 @@ class RecordImporter {
   Status write_batch(const std::string& connector, Pending& pending);
   // Hands the kept records to the store's commit thread.
   void submit_batch(const std::string& connector, Pending& pending);
-  // Waits for the submitted batches; stores a failed one record by record (its first failure).
-  Status settle(const std::string& connector, Pending& pending);
+  // Waits until at most `in_flight` batches are on their way, then indexes the committed ones and
+  // stores the failed ones record by record, on the importer's thread (the commit thread only
+  // hands them back). Returns the first failure.
+  Status take_reported(const std::string& connector, Pending& pending, std::size_t in_flight);
   // Indexes the stored records of a batch; false from `stored` leaves one out.
   Status index_batch(const std::string& connector, const std::vector<store::Entity>& batch, Pending& pending,
                      const std::vector<char>* stored = nullptr);
