@@ -25,7 +25,7 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return 0;
 }
 
-bool append_string(std::string& out, const std::string& s) {
+bool append_string(std::string& out, std::string_view s) {
   const std::size_t start = out.size();
   out.push_back('"');
   std::size_t run = 0;  // the start of the characters not yet copied
@@ -278,6 +278,56 @@ void append_json_text(std::string& out, const nlohmann::json& value) {
     case Type::number_unsigned: append_integer(out, value.get<std::uint64_t>()); return;
     default: out += value.dump(); return;  // floating point, binary, discarded
   }
+}
+
+void JsonWriter::separate() {
+  if (!after_key_ && !first_) out_.push_back(',');
+  after_key_ = false;
+  first_ = false;
+}
+
+JsonWriter& JsonWriter::open(char bracket) {
+  separate();
+  out_.push_back(bracket);
+  first_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::close(char bracket) {
+  out_.push_back(bracket);
+  first_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  string(name);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view s) {
+  separate();
+  if (!append_string(out_, s)) out_ += nlohmann::json(std::string(s)).dump();  // throws as dump() does
+  return *this;
+}
+
+JsonWriter& JsonWriter::integer(std::int64_t v) {
+  separate();
+  append_integer(out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::boolean(bool b) {
+  separate();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
 }
 
 }  // namespace schakel

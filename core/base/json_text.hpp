@@ -7,6 +7,7 @@
 // documents are compared as text (an unchanged record stays unchanged). What is rare (floating
 // point numbers, a string that is not valid UTF-8) is left to dump() itself, which also throws
 // for invalid UTF-8 as before.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,35 @@ inline std::string json_text(const nlohmann::json& value) {
   append_json_text(out, value);
   return out;
 }
+
+// Writes JSON text value by value, without a document: for a producer that knows the shape of
+// what it writes (a plugin mapping a row), where building a document first cost more than the
+// rest of the mapping. Strings are written as above; one that is not valid UTF-8 throws as dump()
+// does. The caller opens and closes in order, and puts a key before each member's value.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+  JsonWriter& open_object() { return open('{'); }
+  JsonWriter& close_object() { return close('}'); }
+  JsonWriter& open_array() { return open('['); }
+  JsonWriter& close_array() { return close(']'); }
+  JsonWriter& key(std::string_view name);
+  JsonWriter& string(std::string_view s);
+  JsonWriter& integer(std::int64_t v);
+  JsonWriter& boolean(bool b);
+  JsonWriter& raw(std::string_view json);  // a value written already
+  // key(name).string(s), the common case
+  JsonWriter& member(std::string_view name, std::string_view s) { return key(name).string(s); }
+
+ private:
+  void separate();  // the comma before a value that is not the first in its object or array
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
+
+  std::string& out_;
+  bool first_ = true;      // nothing written yet in the object or array now open
+  bool after_key_ = false;  // the value of a member comes next
+};
 
 // Reading: the value nlohmann::json::parse(text, nullptr, false) gives, discarded when `text` is
 // not JSON. What is common (objects, arrays, plain strings, integers) is read here, copying runs

@@ -3,19 +3,7 @@
 #include <exception>
 #include <thread>
 
-#include "base/json_text.hpp"
-
 namespace schakel::sis_oneroster {
-
-Outgoing outgoing_of(const std::string& stream, const nlohmann::json& envelope) {
-  Outgoing o;
-  o.stream = stream;
-  o.text = json_text(envelope);
-  if (auto v = envelope.find("source_version"); v != envelope.end() && v->is_string()) o.version = v->get<std::string>();
-  if (stream == "rejected_rows")
-    o.warning = "row not mapped: " + envelope.value("source", std::string()) + ": " + envelope.value("reason", std::string());
-  return o;
-}
 
 void Handoff::push(Outgoing item) {
   filling_.push_back(std::move(item));
@@ -57,9 +45,7 @@ Result<SyncStats> run_beside(const std::function<Result<SyncStats>(const SyncOut
   std::thread reader([&] {
     try {
       SyncOutput out;
-      out.emit = [&](const std::string& stream, const nlohmann::json& envelope) {
-        handoff.push(outgoing_of(stream, envelope));
-      };
+      out.emit = [&](Outgoing o) { handoff.push(std::move(o)); };
       result = pass(out);
     } catch (const std::exception& e) {
       result = Status(ErrorCode::internal, std::string("the bundle pass failed: ") + e.what());

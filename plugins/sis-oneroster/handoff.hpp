@@ -17,16 +17,6 @@
 
 namespace schakel::sis_oneroster {
 
-// One envelope on its way to the host, serialised on the pass's thread.
-struct Outgoing {
-  std::string stream;
-  std::string text;     // the envelope's JSON
-  std::string version;  // its source_version, "" if none
-  std::string warning;  // for the connector's log (a row that does not map), "" if none
-};
-
-Outgoing outgoing_of(const std::string& stream, const nlohmann::json& envelope);
-
 class Handoff {
  public:
   explicit Handoff(std::size_t batch_size = 256, std::size_t max_batches = 4)

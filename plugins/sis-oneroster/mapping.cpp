@@ -4,10 +4,10 @@
 #include <cctype>
 #include <regex>
 
+#include "base/json_text.hpp"
+
 namespace schakel::sis_oneroster {
 namespace {
-
-using nlohmann::json;
 
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -21,6 +21,13 @@ std::string trim(const std::string& s) {
 }
 
 Status invalid(const std::string& what) { return Status(ErrorCode::invalid, what); }
+
+// At most `bytes` of `s`, cut before a character, never inside one.
+std::string_view utf8_prefix(std::string_view s, std::size_t bytes) {
+  if (s.size() <= bytes) return s;
+  while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0u) == 0x80u) --bytes;
+  return s.substr(0, bytes);
+}
 
 // The checks below are by hand: std::regex cost more than the rest of a row's mapping.
 bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
@@ -56,13 +63,15 @@ bool valid_phone(const std::string& s) {
 
 // Contact details that fit the schema; a malformed phone or address is left out rather than
 // losing the whole person.
-std::optional<json> contact_of(const oneroster::User& u) {
-  json c = json::object();
-  if (!u.email.empty() && valid_email(u.email)) c["email"] = u.email;
+void write_contact(JsonWriter& w, const oneroster::User& u) {
+  const bool email = !u.email.empty() && valid_email(u.email);
   const std::string& phone = !u.phone.empty() ? u.phone : u.sms;
-  if (!phone.empty() && valid_phone(phone)) c["phone"] = phone;
-  if (c.empty()) return std::nullopt;
-  return c;
+  const bool has_phone = !phone.empty() && valid_phone(phone);
+  if (!email && !has_phone) return;
+  w.key("contact").open_object();
+  if (email) w.member("email", u.email);
+  if (has_phone) w.member("phone", phone);
+  w.close_object();
 }
 
 }  // namespace
@@ -112,15 +121,12 @@ Result<NameParts> name_parts(const oneroster::User& u, const MappingConfig& c) {
   return n;
 }
 
-// Documents are built member by member: an initializer list copies every value it holds, which
-// cost more than the rest of a row's mapping.
-json naam_json(const NameParts& n) {
-  json j = json::object();
-  j["achternaam"] = n.achternaam;
-  if (!n.voornamen.empty()) j["voornamen"] = n.voornamen;
-  if (!n.roepnaam.empty()) j["roepnaam"] = n.roepnaam;
-  if (!n.voorvoegsel.empty()) j["voorvoegsel"] = n.voorvoegsel;
-  return j;
+void write_naam(JsonWriter& w, const NameParts& n) {
+  w.key("naam").open_object().member("achternaam", n.achternaam);
+  if (!n.roepnaam.empty()) w.member("roepnaam", n.roepnaam);
+  if (!n.voornamen.empty()) w.member("voornamen", n.voornamen);
+  if (!n.voorvoegsel.empty()) w.member("voorvoegsel", n.voorvoegsel);
+  w.close_object();
 }
 
 Result<std::string> hub_id(const std::string& kind, const std::string& sourced_id) {
@@ -133,7 +139,7 @@ Result<std::string> hub_id(const std::string& kind, const std::string& sourced_i
   return kind + "-" + sourced_id;
 }
 
-Result<json> map_school(const oneroster::Org& o, const MappingConfig& c) {
+Result<std::string> map_school(const oneroster::Org& o, const MappingConfig& c) {
   static const std::regex re(R"(^([0-9]{2}[A-Z]{2})([0-9]{2})?$)");
   std::smatch m;
   if (!std::regex_match(o.identifier, m, re))
@@ -141,8 +147,10 @@ Result<json> map_school(const oneroster::Org& o, const MappingConfig& c) {
   if (o.name.empty()) return invalid("name is empty");
   auto id = hub_id("school", o.sourced_id);
   if (!id) return id.status();
-  return json{{"id", *id}, {"brin", m[1].str()}, {"vestiging", m[2].matched ? m[2].str() : "00"},
-              {"naam", o.name}, {"swv_code", c.swv_code}};
+  std::string out;
+  JsonWriter(out).open_object().member("brin", m[1].str()).member("id", *id).member("naam", o.name)
+      .member("swv_code", c.swv_code).member("vestiging", m[2].matched ? m[2].str() : "00").close_object();
+  return out;
 }
 
 std::optional<int> jaargroep_of(const std::vector<std::string>& grades) {
@@ -154,7 +162,7 @@ std::optional<int> jaargroep_of(const std::vector<std::string>& grades) {
   return std::nullopt;
 }
 
-Result<json> map_student(const oneroster::User& u, const StudentExtra& extra, const MappingConfig& c) {
+Result<std::string> map_student(const oneroster::User& u, const StudentExtra& extra, const MappingConfig& c) {
   auto id = hub_id("student", u.sourced_id);
   if (!id) return id.status();
   if (extra.school_sourced_id.empty()) return invalid("the student has no school (orgSourcedIds)");
@@ -164,25 +172,30 @@ Result<json> map_student(const oneroster::User& u, const StudentExtra& extra, co
   if (!naam) return naam.status();
   if (extra.demographics == nullptr || extra.demographics->birth_date.empty())
     return invalid("no birthDate in demographics.csv");
-  json s = json::object();
-  s["id"] = std::move(*id);
-  s["school_id"] = std::move(*school);
-  s["las_key"] = u.sourced_id;
-  s["naam"] = naam_json(*naam);
-  s["birth_date"] = extra.demographics->birth_date;
-  s["status"] = u.to_be_deleted ? "left" : "active";
-  const auto& sex = extra.demographics->sex;
-  if (sex == "male" || sex == "female") s["gender"] = sex;
-  else if (sex == "other") s["gender"] = "x";
-  else if (sex == "unspecified") s["gender"] = "unknown";
-  if (!extra.groep.empty()) s["groep"] = extra.groep.substr(0, 32);
-  if (auto j = extra.jaargroep ? extra.jaargroep : jaargroep_of(u.grades)) s["jaargroep"] = *j;
+  // The last identifier of a type wins, as it did in a document.
+  const std::string* eckid = nullptr;
+  const std::string* bsn = nullptr;
   for (const auto& uid : u.user_ids) {
     auto type = lower(uid.type);
-    if (c.allow_eckid && (type == "eckid" || type == "eck-id" || type == "eck id")) s["eckid"] = uid.value;
-    if (c.allow_bsn && (type == "bsn" || type == "pgn")) s["bsn"] = uid.value;
+    if (c.allow_eckid && (type == "eckid" || type == "eck-id" || type == "eck id")) eckid = &uid.value;
+    if (c.allow_bsn && (type == "bsn" || type == "pgn")) bsn = &uid.value;
   }
-  return s;
+  std::string out;
+  JsonWriter w(out);
+  w.open_object().member("birth_date", extra.demographics->birth_date);
+  if (bsn != nullptr) w.member("bsn", *bsn);
+  if (eckid != nullptr) w.member("eckid", *eckid);
+  const auto& sex = extra.demographics->sex;
+  if (sex == "male" || sex == "female") w.member("gender", sex);
+  else if (sex == "other") w.member("gender", "x");
+  else if (sex == "unspecified") w.member("gender", "unknown");
+  if (!extra.groep.empty()) w.member("groep", utf8_prefix(extra.groep, 32));
+  w.member("id", *id);
+  if (auto j = extra.jaargroep ? extra.jaargroep : jaargroep_of(u.grades)) w.key("jaargroep").integer(*j);
+  w.member("las_key", u.sourced_id);
+  write_naam(w, *naam);
+  w.member("school_id", *school).member("status", u.to_be_deleted ? "left" : "active").close_object();
+  return out;
 }
 
 std::optional<std::string> guardian_relation(const std::string& role) {
@@ -202,8 +215,8 @@ std::string gezag_of(const oneroster::User& u, const MappingConfig& c) {
   return "unknown";  // never assume
 }
 
-Result<json> map_guardian(const oneroster::User& u, const std::vector<std::string>& children,
-                          const MappingConfig& c) {
+Result<std::string> map_guardian(const oneroster::User& u, const std::vector<std::string>& children,
+                                 const MappingConfig& c) {
   auto id = hub_id("guardian", u.sourced_id);
   if (!id) return id.status();
   auto naam = name_parts(u, c);
@@ -212,24 +225,22 @@ Result<json> map_guardian(const oneroster::User& u, const std::vector<std::strin
   for (const auto& r : u.roles)
     if (auto rel = guardian_relation(r)) relation = *rel;
   if (relation.empty()) return invalid("the user has no parent, guardian or relative role");
-  json kids = json::array();
+  if (children.empty()) return invalid("the guardian is linked to no student (agentSourcedIds)");
+  std::string out;
+  JsonWriter w(out);
   const std::string gezag = gezag_of(u, c);
+  w.open_object().key("children").open_array();
   for (const auto& child : children) {
     auto sid = hub_id("student", child);
     if (!sid) return sid.status();
-    json& kid = kids.emplace_back(json::object());
-    kid["student_id"] = std::move(*sid);
-    kid["relation"] = relation;
-    kid["gezag"] = gezag;
+    w.open_object().member("gezag", gezag).member("relation", relation).member("student_id", *sid).close_object();
   }
-  if (kids.empty()) return invalid("the guardian is linked to no student (agentSourcedIds)");
-  json g = json::object();
-  g["id"] = std::move(*id);
-  g["las_key"] = u.sourced_id;
-  g["naam"] = naam_json(*naam);
-  g["children"] = std::move(kids);
-  if (auto contact = contact_of(u)) g["contact"] = std::move(*contact);
-  return g;
+  w.close_array();
+  write_contact(w, u);
+  w.member("id", *id).member("las_key", u.sourced_id);
+  write_naam(w, *naam);
+  w.close_object();
+  return out;
 }
 
 Result<std::string> staff_role(const oneroster::User& u, const std::string& oneroster_role,
@@ -250,8 +261,8 @@ Result<std::string> staff_role(const oneroster::User& u, const std::string& oner
   return it->second;
 }
 
-Result<json> map_staff(const oneroster::User& u, const std::string& role,
-                       const std::string& school_sourced_id, const MappingConfig& c) {
+Result<std::string> map_staff(const oneroster::User& u, const std::string& role,
+                              const std::string& school_sourced_id, const MappingConfig& c) {
   auto id = hub_id("staff", u.sourced_id);
   if (!id) return id.status();
   if (school_sourced_id.empty()) return invalid("the staff member has no school (orgSourcedIds)");
@@ -259,14 +270,15 @@ Result<json> map_staff(const oneroster::User& u, const std::string& role,
   if (!school) return school.status();
   auto naam = name_parts(u, c);
   if (!naam) return naam.status();
-  json s = json::object();
-  s["id"] = std::move(*id);
-  s["school_id"] = std::move(*school);
-  s["naam"] = naam_json(*naam);
-  s["role"] = role;
-  s["status"] = u.to_be_deleted ? "left" : "active";
-  if (auto contact = contact_of(u)) s["contact"] = std::move(*contact);
-  return s;
+  std::string out;
+  JsonWriter w(out);
+  w.open_object();
+  write_contact(w, u);
+  w.member("id", *id);
+  write_naam(w, *naam);
+  w.member("role", role).member("school_id", *school).member("status", u.to_be_deleted ? "left" : "active");
+  w.close_object();
+  return out;
 }
 
 }  // namespace schakel::sis_oneroster

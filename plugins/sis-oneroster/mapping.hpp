@@ -1,13 +1,12 @@
 #pragma once
-// How OneRoster rows become case-schema records (schemas/*.schema.json). Pure functions, so the
-// rules (Dutch name parts, roles, gezag, identifiers) are tested on their own. A row that cannot
-// be mapped gives an error whose message is the reason; it never holds the personal data itself.
+// How OneRoster rows become case-schema records (schemas/*.schema.json), as JSON text. Pure
+// functions, so the rules (Dutch name parts, roles, gezag, identifiers) are tested on their own.
+// A row that cannot be mapped gives an error whose message is the reason; it never holds the
+// personal data itself.
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.hpp"
 #include "oneroster/model.hpp"
@@ -34,12 +33,11 @@ struct NameParts {
 };
 // Splits a OneRoster name into Dutch parts; an error if there is no family name.
 Result<NameParts> name_parts(const oneroster::User& u, const MappingConfig& c);
-nlohmann::json naam_json(const NameParts& n);
 
 // Hub ids: "<kind>-<sourcedId>", refused when the sourcedId does not fit the id pattern.
 Result<std::string> hub_id(const std::string& kind, const std::string& sourced_id);
 
-Result<nlohmann::json> map_school(const oneroster::Org& o, const MappingConfig& c);
+Result<std::string> map_school(const oneroster::Org& o, const MappingConfig& c);
 
 struct StudentExtra {
   const oneroster::Demographics* demographics = nullptr;
@@ -47,13 +45,12 @@ struct StudentExtra {
   std::string school_sourced_id;
   std::optional<int> jaargroep;
 };
-Result<nlohmann::json> map_student(const oneroster::User& u, const StudentExtra& extra,
-                                   const MappingConfig& c);
+Result<std::string> map_student(const oneroster::User& u, const StudentExtra& extra, const MappingConfig& c);
 
-Result<nlohmann::json> map_guardian(const oneroster::User& u, const std::vector<std::string>& children,
-                                    const MappingConfig& c);
-Result<nlohmann::json> map_staff(const oneroster::User& u, const std::string& role,
-                                 const std::string& school_sourced_id, const MappingConfig& c);
+Result<std::string> map_guardian(const oneroster::User& u, const std::vector<std::string>& children,
+                                 const MappingConfig& c);
+Result<std::string> map_staff(const oneroster::User& u, const std::string& role,
+                              const std::string& school_sourced_id, const MappingConfig& c);
 
 // The Schakel role of a staff member, or an error naming the unknown role.
 Result<std::string> staff_role(const oneroster::User& u, const std::string& oneroster_role,

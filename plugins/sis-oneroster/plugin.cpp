@@ -191,10 +191,7 @@ class OneRosterSource final : public plugin::Plugin {
       // Inline: the REST client's token expiry reads the host's clock, a host service, which only
       // the poll's own thread may call.
       SyncOutput out;
-      out.emit = [&](const std::string& stream, const json& envelope) {
-        auto o = outgoing_of(stream, envelope);
-        deliver(o);
-      };
+      out.emit = [&](Outgoing o) { deliver(o); };
       oneroster::RestReader reader(*rest_->authorized, rest_->options);
       auto source = rest_source(reader, rest_->options.version, options.cursor);
       stats = sync_rows(*source, config_, options, out);

@@ -1,5 +1,6 @@
 #include "sync.hpp"
 
+#include "base/json_text.hpp"
 #include "join_store.hpp"
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 namespace schakel::sis_oneroster {
 namespace {
 
-using nlohmann::json;
 using oneroster::FileMode;
 using oneroster::Table;
 
@@ -188,7 +188,12 @@ class Pass {
     // A users row that does not map is still in the LAS: the reconcile must not retire it.
     if (emitting_users_ && options_.known) present_.insert(key);
     ++stats_.rejected;
-    out_.emit("rejected_rows", json{{"source", where}, {"file", file}, {"source_key", key}, {"reason", reason}});
+    Outgoing o;
+    o.stream = "rejected_rows";
+    JsonWriter(o.text).open_object().member("file", file).member("reason", reason).member("source", where)
+        .member("source_key", key).close_object();
+    o.warning = "row not mapped: " + where + ": " + reason;
+    out_.emit(std::move(o));
   }
   void reject(const Table& t, const Status& st) {
     // A parse error already starts with "<file>:<line>: "; keep only the reason.
@@ -234,7 +239,7 @@ class Pass {
           b.sourced_id = key;
           b.to_be_deleted = true;
           b.where = "reconcile: not in the full users file";
-          send(stream, b, options_.fallback_version, std::nullopt);
+          send(stream, b, options_.fallback_version, nullptr);
           ++stats_.retired;
         }
       }
@@ -249,16 +254,17 @@ class Pass {
   }
 
   void send(const std::string& stream, const oneroster::Base& b, const std::string& version,
-            std::optional<json> record) {
-    json env = json::object();
-    env["source_key"] = b.sourced_id;
-    env["source_version"] = version;
-    env["source"] = b.where;
-    env["active"] = !b.to_be_deleted;
-    if (record) env["record"] = std::move(*record);
+            const std::string* record) {
+    Outgoing o;
+    o.stream = stream;
+    o.version = version;
+    JsonWriter w(o.text);
+    w.open_object().key("active").boolean(!b.to_be_deleted);
+    if (record != nullptr) w.key("record").raw(*record);
+    w.member("source", b.where).member("source_key", b.sourced_id).member("source_version", version).close_object();
     // A stand-in version (a row without dateLastModified) must not move the cursor past real ones.
     if (version != options_.fallback_version) stats_.max_version = std::max(stats_.max_version, version);
-    out_.emit(stream, env);
+    out_.emit(std::move(o));
     ++stats_.emitted[stream];
   }
 
@@ -271,7 +277,7 @@ class Pass {
     if (older_than_cursor(version)) return;
     auto school = map_school(*o, config_);
     if (!school) return reject(o->where, t.file(), o->sourced_id, school.status().message());
-    send("schools", *o, version, std::move(*school));
+    send("schools", *o, version, &*school);
   }
 
   void role(const Table& t) {
@@ -407,10 +413,10 @@ class Pass {
     if (older_than_cursor(version)) return;
     auto record = map_student(u, extra, config_);
     if (!record) {
-      if (u.to_be_deleted) return send("students", u, version, std::nullopt);
+      if (u.to_be_deleted) return send("students", u, version, nullptr);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("students", u, version, std::move(*record));
+    send("students", u, version, &*record);
   }
 
   void guardian(const oneroster::User& u, const std::string& file) {
@@ -420,10 +426,10 @@ class Pass {
     const std::vector<std::string> kids = joins_->children(u.sourced_id);
     auto record = map_guardian(u, kids, config_);
     if (!record) {
-      if (u.to_be_deleted) return send("guardians", u, version, std::nullopt);
+      if (u.to_be_deleted) return send("guardians", u, version, nullptr);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("guardians", u, version, std::move(*record));
+    send("guardians", u, version, &*record);
   }
 
   void staff(const oneroster::User& u, const std::string& file, const std::string& role,
@@ -432,12 +438,13 @@ class Pass {
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
     auto mapped_role = staff_role(u, role, config_);
-    Result<json> record = mapped_role ? map_staff(u, *mapped_role, org, config_) : Result<json>(mapped_role.status());
+    Result<std::string> record =
+        mapped_role ? map_staff(u, *mapped_role, org, config_) : Result<std::string>(mapped_role.status());
     if (!record) {
-      if (u.to_be_deleted) return send("staff", u, version, std::nullopt);
+      if (u.to_be_deleted) return send("staff", u, version, nullptr);
       return reject(u.where, file, u.sourced_id, record.status().message());
     }
-    send("staff", u, version, std::move(*record));
+    send("staff", u, version, &*record);
   }
 
   RowSource& source_;

@@ -1,7 +1,8 @@
 #pragma once
 // One pass over a OneRoster CSV bundle: reads the files in an order that lets each record be
-// built whole (orgs, roles, demographics, classes, enrollments, then users twice: once for the
-// links between students and their agents, once to emit), streaming every file. What is joined
+// built whole (orgs, roles, demographics, classes, enrollments, then users once: students and
+// staff go out as they come, guardians wait in the join store until every link is known),
+// streaming every file. What is joined
 // onto the users (demographics, placements, roles, agent links) waits in a temporary SQLite
 // database (join_store.hpp), so memory stays flat whatever the bundle size; only the classes and
 // the LAS keys for the reconcile (KnownKeys) are held in memory.
@@ -25,17 +26,23 @@
 #include <vector>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "base/status.hpp"
 #include "mapping.hpp"
 
 namespace schakel::sis_oneroster {
 
+// One envelope on its way to the host, written as JSON text by the pass.
+struct Outgoing {
+  std::string stream;
+  std::string text;     // the envelope's JSON
+  std::string version;  // its source_version, "" if none
+  std::string warning;  // for the connector's log (a row that does not map), "" if none
+};
+
 struct SyncOutput {
   // Hands one envelope on (to the host, or to the thread that hands it to the host: handoff.hpp).
   // Whether the host accepts it is the deliverer's to count; the pass goes on either way.
-  std::function<void(const std::string& stream, const nlohmann::json& envelope)> emit;
+  std::function<void(Outgoing)> emit;
 };
 
 // The LAS keys the connector has emitted, per stream (students, guardians, staff). The plugin

@@ -167,8 +167,10 @@ int run_raw(const fs::path& dir) {
   sis_oneroster::SyncOptions options;
   options.fallback_version = "2026-11-01T00:00:00.000000Z";
   sis_oneroster::SyncOutput out;
-  out.emit = [&](const std::string& stream, const json& env) {
+  out.emit = [&](sis_oneroster::Outgoing o) {
+    const json env = json::parse(o.text);  // outside the timed part, as the mapping
     if (!env.contains("record")) return;
+    const std::string& stream = o.stream;
     std::string doc = env["record"].dump();
     std::string id = env["record"]["id"];
     std::string key = env["source_key"], version = env["source_version"];

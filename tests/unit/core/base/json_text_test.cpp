@@ -73,6 +73,55 @@ TEST(JsonText, InvalidUtf8FailsAsDumpDoes) {
   }
 }
 
+// JsonWriter, walking a document in its own order, writes what dump() writes: floating point
+// numbers and nulls aside, which no producer writes with it.
+void write_with(JsonWriter& w, const json& v) {
+  switch (v.type()) {
+    case json::value_t::object:
+      w.open_object();
+      for (const auto& [k, member] : v.items()) {
+        w.key(k);
+        write_with(w, member);
+      }
+      w.close_object();
+      return;
+    case json::value_t::array:
+      w.open_array();
+      for (const auto& element : v) write_with(w, element);
+      w.close_array();
+      return;
+    case json::value_t::string: w.string(v.get_ref<const std::string&>()); return;
+    case json::value_t::boolean: w.boolean(v.get<bool>()); return;
+    case json::value_t::number_integer: w.integer(v.get<std::int64_t>()); return;
+    default: w.raw(v.dump()); return;  // floating point, unsigned, null: as text written before
+  }
+}
+
+TEST(JsonWriter, WritesWhatDumpWrites) {
+  std::mt19937 rng(20261125);
+  for (int i = 0; i < 3000; ++i) {
+    const json doc = random_value(rng, 0);
+    std::string text;
+    JsonWriter w(text);
+    write_with(w, doc);
+    ASSERT_EQ(text, doc.dump()) << "document " << i;
+  }
+  std::string text;
+  JsonWriter(text).open_object().member("naam", "Zoë").key("kinderen").open_array().open_object().close_object()
+      .integer(-3).boolean(false).close_array().key("leeg").open_array().close_array().close_object();
+  EXPECT_EQ(text, R"({"naam":"Zoë","kinderen":[{},-3,false],"leeg":[]})");
+}
+
+TEST(JsonWriter, InvalidUtf8FailsAsDumpDoes) {
+  for (const std::string bad : {"a\x80", "\xc3", "\xed\xa0\x80"}) {
+    std::string text;
+    JsonWriter w(text);
+    w.open_object();
+    EXPECT_THROW(w.member("naam", bad), json::type_error) << bad;
+    EXPECT_THROW(w.key(bad), json::type_error) << bad;
+  }
+}
+
 // Equal and of the same types throughout (== takes 1 and 1u, even 1.0, for equal).
 bool same(const json& a, const json& b) {
   if (a.type() != b.type() || a != b) return false;

@@ -108,6 +108,11 @@ TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
   auto count = state_->get("sis", "rejected_rows");
   ASSERT_TRUE(count.is_ok() && count->has_value());
   EXPECT_EQ(**count, "5");
+  // The connector's log names each, with its place and reason.
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(std::count(logs_.begin(), logs_.end(),
+                       "row not mapped: users.csv:" + std::to_string(lines + 2) + ": familyName is empty"),
+            1);
 }
 
 // A 1.2 bundle's roles.csv is read on a thread of its own beside demographics.csv and the rest:

@@ -1,6 +1,7 @@
 #include "mapping.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace schakel::sis_oneroster {
 namespace {
@@ -12,6 +13,14 @@ oneroster::User user(std::string given, std::string middle, std::string family) 
   u.middle_name = std::move(middle);
   u.family_name = std::move(family);
   return u;
+}
+
+// A mapped record read back. Records are written in canonical form (members in order, no
+// spaces): the host then reads each member without searching for its place.
+nlohmann::json read(const std::string& text) {
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(text, j.dump());
+  return j;
 }
 
 TEST(NameParts, VoorvoegselInsideFamilyNameIsSplitLongestFirst) {
@@ -73,10 +82,14 @@ TEST(Guardian, RelationFromTheAgentRoleAndOneChildEntryPerStudent) {
   auto c = default_mapping_config();
   auto u = user("Fatima", "", "El Amrani");
   u.roles = {"relative"};
-  auto g = map_guardian(u, {"s1", "s2"}, c);
-  ASSERT_TRUE(g.is_ok()) << g.status().message();
-  ASSERT_EQ((*g)["children"].size(), 2u);
-  EXPECT_EQ((*g)["children"][1], (nlohmann::json{{"student_id", "student-s2"}, {"relation", "other"}, {"gezag", "unknown"}}));
+  u.email = "f.elamrani@example.nl";
+  u.sms = "06-12345678";
+  auto mapped = map_guardian(u, {"s1", "s2"}, c);
+  ASSERT_TRUE(mapped.is_ok()) << mapped.status().message();
+  const auto g = read(*mapped);
+  ASSERT_EQ(g["children"].size(), 2u);
+  EXPECT_EQ(g["children"][1], (nlohmann::json{{"student_id", "student-s2"}, {"relation", "other"}, {"gezag", "unknown"}}));
+  EXPECT_EQ(g["contact"], (nlohmann::json{{"email", "f.elamrani@example.nl"}, {"phone", "06-12345678"}}));
   EXPECT_FALSE(map_guardian(u, {}, c).is_ok());
 }
 
@@ -87,19 +100,22 @@ TEST(Student, IdentifiersOnlyWhenAllowedAndInTheirOwnFields) {
   oneroster::Demographics d;
   d.birth_date = "2016-04-01";
   d.sex = "other";
-  StudentExtra extra{&d, "Groep 5A", "org1", 5};
-  auto s = map_student(u, extra, c);
-  ASSERT_TRUE(s.is_ok()) << s.status().message();
-  EXPECT_FALSE(s->contains("eckid"));
-  EXPECT_FALSE(s->contains("bsn"));
-  EXPECT_EQ((*s)["gender"], "x");
-  EXPECT_EQ((*s)["jaargroep"], 5);
+  // A class title longer than the schema allows is cut before a character, never inside one.
+  StudentExtra extra{&d, "Groep 5/6A juf Çelik, meester Ümit", "org1", 5};
+  auto mapped = map_student(u, extra, c);
+  ASSERT_TRUE(mapped.is_ok()) << mapped.status().message();
+  auto s = read(*mapped);
+  EXPECT_FALSE(s.contains("eckid"));
+  EXPECT_FALSE(s.contains("bsn"));
+  EXPECT_EQ(s["gender"], "x");
+  EXPECT_EQ(s["jaargroep"], 5);
+  EXPECT_EQ(s["groep"], "Groep 5/6A juf Çelik, meester ");  // 31 bytes: the Ü would not fit
   c.allow_eckid = true;
-  s = map_student(u, extra, c);
-  EXPECT_EQ((*s)["eckid"], "https://ketenid.nl/201703/abc");
-  EXPECT_FALSE(s->contains("bsn"));
+  s = read(*map_student(u, extra, c));
+  EXPECT_EQ(s["eckid"], "https://ketenid.nl/201703/abc");
+  EXPECT_FALSE(s.contains("bsn"));
   c.allow_bsn = true;
-  EXPECT_EQ((*map_student(u, extra, c))["bsn"], "123456782");
+  EXPECT_EQ(read(*map_student(u, extra, c))["bsn"], "123456782");
 }
 
 TEST(Student, TobedeletedIsLeftNotGone) {
@@ -109,7 +125,7 @@ TEST(Student, TobedeletedIsLeftNotGone) {
   d.birth_date = "2016-04-01";
   auto s = map_student(u, StudentExtra{&d, "", "org1", std::nullopt}, default_mapping_config());
   ASSERT_TRUE(s.is_ok());
-  EXPECT_EQ((*s)["status"], "left");
+  EXPECT_EQ(read(*s)["status"], "left");
 }
 
 TEST(Staff, RoleColumnWinsThenTheConfiguredMapElseRefused) {
@@ -124,6 +140,23 @@ TEST(Staff, RoleColumnWinsThenTheConfiguredMapElseRefused) {
   EXPECT_FALSE(staff_role(u, "administrator", c).is_ok());
 }
 
+TEST(Staff, TheSchakelRoleTheSchoolAndAValidContact) {
+  auto c = default_mapping_config();
+  auto u = user("Mirjam", "van", "Dijk");
+  u.email = "not an address";
+  u.phone = "+31 20 555 0101";
+  auto mapped = map_staff(u, "ib", "org1", c);
+  ASSERT_TRUE(mapped.is_ok()) << mapped.status().message();
+  const auto s = read(*mapped);
+  EXPECT_EQ(s["id"], "staff-u1");
+  EXPECT_EQ(s["school_id"], "school-org1");
+  EXPECT_EQ(s["role"], "ib");
+  EXPECT_EQ(s["status"], "active");
+  EXPECT_EQ(s["naam"], (nlohmann::json{{"voornamen", "Mirjam"}, {"voorvoegsel", "van"}, {"achternaam", "Dijk"}}));
+  EXPECT_EQ(s["contact"], (nlohmann::json{{"phone", "+31 20 555 0101"}}));  // the malformed address left out
+  EXPECT_FALSE(map_staff(u, "ib", "", c).is_ok());
+}
+
 TEST(School, BrinAndVestigingFromTheIdentifier) {
   auto c = default_mapping_config();
   c.swv_code = "PO2701";
@@ -133,10 +166,13 @@ TEST(School, BrinAndVestigingFromTheIdentifier) {
   o.identifier = "12AB01";
   auto s = map_school(o, c);
   ASSERT_TRUE(s.is_ok());
-  EXPECT_EQ((*s)["brin"], "12AB");
-  EXPECT_EQ((*s)["vestiging"], "01");
+  const auto school = read(*s);
+  EXPECT_EQ(school["brin"], "12AB");
+  EXPECT_EQ(school["vestiging"], "01");
+  EXPECT_EQ(school["naam"], "De Regenboog");
+  EXPECT_EQ(school["swv_code"], "PO2701");
   o.identifier = "12AB";
-  EXPECT_EQ((*map_school(o, c))["vestiging"], "00");
+  EXPECT_EQ(read(*map_school(o, c))["vestiging"], "00");
   o.identifier = "school-1";
   EXPECT_FALSE(map_school(o, c).is_ok());
 }
