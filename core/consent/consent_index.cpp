@@ -45,20 +45,19 @@ Status where(const Status& st, store::Kind kind, const std::string& id) {
 
 Status ConsentIndex::load(store::Transaction& tx) {
   std::unique_lock lock(mutex_);
-  table_.clear();
-  table_used_ = 0;
+  names_.clear();
+  uses_.clear();
   entries_.clear();
   rules_.clear();
-  names_.clear();
-  guardians_.clear();
+  links_.clear();
+  free_links_ = k_none;
   consent_student_.clear();
   SCHAKEL_TRY(for_each_entity(tx, store::Kind::student, [&](const store::Entity& e) -> Status {
     auto s = student_from_json(e.doc);
     if (!s) return where(s.status(), e.kind, e.id);
     auto& entry = entry_locked(s->id);
-    entry.facts.id = s->id;
-    entry.facts.school_id = s->school_id;
-    entry.facts.birth_date = s->birth_date;
+    entry.school = intern_locked(s->school_id);
+    entry.birth_date = s->birth_date;
     entry.known = true;
     return {};
   }));
@@ -81,9 +80,8 @@ Status ConsentIndex::apply_student(const json& student_doc) {
   if (!s) return s.status().with_context("student");
   std::unique_lock lock(mutex_);
   auto& entry = entry_locked(s->id);
-  entry.facts.id = s->id;
-  entry.facts.school_id = s->school_id;
-  entry.facts.birth_date = s->birth_date;
+  entry.school = intern_locked(s->school_id);
+  entry.birth_date = s->birth_date;
   entry.known = true;
   return {};
 }
@@ -99,20 +97,21 @@ Status ConsentIndex::apply_guardian(const json& guardian_doc) {
 
 void ConsentIndex::remove_student(const std::string& student_id) {
   std::unique_lock lock(mutex_);
-  if (table_.empty()) return;
-  const std::size_t h = std::hash<std::string>{}(student_id) | 1;
-  for (std::size_t i = h & (table_.size() - 1);; i = (i + 1) & (table_.size() - 1)) {
-    Bucket& b = table_[i];
-    if (b.hash == 0) return;
-    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) {
-      for (const auto& c : entries_[b.slot].consents) consent_student_.erase(c.record.id);
-      if (b.rules != k_no_rules) rules_[b.rules].clear();  // the block stays unused, as the slot
-      entries_[b.slot] = StudentEntry{};
-      b.slot = k_removed;
-      b.rules = k_no_rules;
-      return;
-    }
+  const std::uint32_t name = names_.find(student_id);
+  if (name == k_no_name || name > uses_.size() || uses_[name - 1].student == k_none) return;
+  StudentEntry& entry = entries_[uses_[name - 1].student];
+  for (const auto& c : entry.consents) consent_student_.erase(c.record.id);
+  if (entry.rules_at != k_none) rules_[entry.rules_at].clear();  // the block stays unused, as the slot
+  // Out of each guardian's children too, so that a guardian's next document finds none of them.
+  while (entry.first_link != k_none) {
+    const std::uint32_t l = entry.first_link;
+    std::uint32_t* at = &uses_[links_[l].guardian - 1].guardian_links;
+    while (*at != l) at = &links_[*at].next_of_guardian;
+    *at = links_[l].next_of_guardian;
+    drop_link_locked(l);
   }
+  entry = StudentEntry{};
+  uses_[name - 1].student = k_none;
 }
 
 void ConsentIndex::remove_guardian(const std::string& guardian_id) {
@@ -120,36 +119,55 @@ void ConsentIndex::remove_guardian(const std::string& guardian_id) {
   unlink_guardian_locked(guardian_id);
 }
 
+void ConsentIndex::drop_link_locked(std::uint32_t l) {
+  StudentEntry& entry = entries_[links_[l].student];
+  std::uint32_t* at = &entry.first_link;
+  while (*at != l) at = &links_[*at].next_of_student;
+  *at = links_[l].next_of_student;
+  links_[l].next_of_student = free_links_;
+  free_links_ = l;
+}
+
 void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
-  std::vector<std::uint32_t> slots;
-  slots.reserve(guardian.children.size());
+  const std::uint32_t name = names_.intern(guardian.id);
   for (const auto& [student_id, link] : guardian.children) {
     const std::uint32_t slot = slot_locked(student_id);
-    auto& entry = entries_[slot];
-    auto& list = entry.facts.guardians;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const GuardianLink& l) { return l.guardian_id == guardian.id; }),
-               list.end());
-    list.push_back(link);
+    StudentEntry& entry = entries_[slot];
+    // Appended to the student's guardians (their order is the order of linking), replacing a link
+    // of the same guardian that the document names twice.
+    std::uint32_t* at = &entry.first_link;
+    while (*at != k_none && links_[*at].guardian != name) at = &links_[*at].next_of_student;
+    if (*at == k_none) {
+      std::uint32_t l = free_links_;
+      if (l != k_none) {
+        free_links_ = links_[l].next_of_student;
+      } else {
+        l = std::uint32_t(links_.size());
+        links_.emplace_back();
+      }
+      links_[l] = Link{name, slot, k_none, use_locked(name).guardian_links, link.gezag, link.confirmed};
+      uses_[name - 1].guardian_links = l;
+      *at = l;
+    } else {
+      links_[*at].gezag = link.gezag;
+      links_[*at].confirmed = link.confirmed;
+    }
     rebuild_locked(entry);
-    slots.push_back(slot);
   }
-  guardians_[guardian.id] = std::move(slots);
 }
 
 void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {
-  auto it = guardians_.find(guardian_id);
-  if (it == guardians_.end()) return;
-  for (const std::uint32_t slot : it->second) {
-    // A removed student's slot is an empty entry: nothing to unlink there.
-    auto& entry = entries_[slot];
-    auto& list = entry.facts.guardians;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const GuardianLink& l) { return l.guardian_id == guardian_id; }),
-               list.end());
+  const std::uint32_t name = names_.find(guardian_id);
+  if (name == k_no_name || name > uses_.size()) return;
+  std::uint32_t l = uses_[name - 1].guardian_links;
+  uses_[name - 1].guardian_links = k_none;
+  while (l != k_none) {
+    const std::uint32_t next = links_[l].next_of_guardian;
+    StudentEntry& entry = entries_[links_[l].student];
+    drop_link_locked(l);
     rebuild_locked(entry);
+    l = next;
   }
-  guardians_.erase(it);
 }
 
 Result<ConsentRecord> ConsentIndex::check_record(const json& consent_doc, TimePoint at) const {
@@ -176,12 +194,11 @@ Result<ConsentRecord> ConsentIndex::check_record(const json& consent_doc, TimePo
   const StudentEntry* found = find_locked(c.student_id);
   if (found == nullptr || !found->known)
     return error(ErrorCode::not_found, label + ": /student_id: unknown student " + c.student_id);
-  const StudentFacts& student = found->facts;
-  if (c.school_id.empty()) c.school_id = student.school_id;
+  if (c.school_id.empty()) c.school_id = std::string(names_.view(found->school));
   for (std::size_t i = 0; i < c.grantors.size(); ++i) {
     const auto& g = c.grantors[i];
     if (g.kind != GrantorKind::guardian) continue;
-    if (auto problem = gezag_problem(student, g.guardian_id); !problem.empty())
+    if (auto problem = gezag_problem(link_locked(*found, g.guardian_id), c.student_id, g.guardian_id); !problem.empty())
       return bad("/grantors/" + std::to_string(i) + "/guardian_id: " + problem + ", so cannot grant consent");
   }
   return c;
@@ -204,10 +221,10 @@ Result<ConsentRecord> ConsentIndex::check_withdraw(const std::string& consent_id
                                           " on " + format_date(amsterdam_date(c->record.withdrawal->at)));
   if (by.kind == GrantorKind::guardian) {
     // Withdrawing is the safe direction: an unconfirmed "unknown" gezag may withdraw, "no" may not.
-    const auto* link = entry.facts.guardian(by.guardian_id);
+    const auto* link = link_locked(entry, by.guardian_id);
     if (link == nullptr)
       return error(ErrorCode::invalid, label + ": /withdrawal/by/guardian_id: guardian " + by.guardian_id +
-                                           " is not a guardian of student " + entry.facts.id);
+                                           " is not a guardian of student " + sid->second);
     if (link->gezag == Gezag::no)
       return error(ErrorCode::invalid, label + ": /withdrawal/by/guardian_id: guardian " + by.guardian_id +
                                            " has no gezag, so cannot withdraw consent");
@@ -253,27 +270,70 @@ Result<ConsentRecord> ConsentIndex::withdraw(const std::string& consent_id, cons
   return c;
 }
 
-std::uint32_t ConsentIndex::slot_locked(const std::string& student_id) {
-  if (const Bucket* found = bucket_locked(student_id)) return found->slot;
-  if ((table_used_ + 1) * 2 > table_.size()) {  // keep the table at most half full
-    std::vector<Bucket> old = std::move(table_);
-    table_.assign(std::max<std::size_t>(64, old.size() * 2), Bucket{});
-    table_used_ = 0;
-    for (const auto& b : old)
-      if (b.hash != 0 && b.slot != k_removed) insert_slot_locked(b.hash, b.slot);
+std::uint32_t ConsentIndex::Names::intern(std::string_view name) {
+  if (const std::uint32_t found = find(name); found != k_no_name) return found;
+  if ((places_.size() + 1) * 2 > table_.size()) {  // keep the table at most half full
+    std::vector<std::uint64_t> old = std::move(table_);
+    table_.assign(std::max<std::size_t>(64, old.size() * 2), 0);
+    for (const std::uint64_t v : old)
+      if (v != 0) insert(v);
   }
-  StudentEntry& added = entries_.emplace_back();
-  added.facts.id = student_id;
-  const auto slot = std::uint32_t(entries_.size() - 1);
-  insert_slot_locked(std::hash<std::string>{}(student_id) | 1, slot);
-  return slot;
+  if (block_used_ + name.size() > k_block) {  // a new block; a name longer than one gets its own
+    blocks_.push_back(std::make_unique<char[]>(std::max(k_block, name.size())));
+    block_used_ = 0;
+  }
+  Place& place = places_.emplace_back();
+  place = {std::uint32_t(blocks_.size() - 1), std::uint32_t(block_used_), std::uint32_t(name.size())};
+  std::memcpy(blocks_.back().get() + block_used_, name.data(), name.size());
+  block_used_ += name.size();
+  const auto number = std::uint32_t(places_.size());
+  insert(std::uint64_t(std::hash<std::string_view>{}(name) & 0xffffffffu) << 32 | number);
+  return number;
 }
 
-void ConsentIndex::insert_slot_locked(std::size_t hash, std::uint32_t slot) {
-  std::size_t i = hash & (table_.size() - 1);
-  while (table_[i].hash != 0) i = (i + 1) & (table_.size() - 1);
-  table_[i] = {hash, slot, entries_[slot].rules_at};
-  ++table_used_;
+void ConsentIndex::Names::insert(std::uint64_t slot_value) {
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = std::size_t(slot_value >> 32) & mask;
+  while (table_[i] != 0) i = (i + 1) & mask;
+  table_[i] = slot_value;
+}
+
+std::uint32_t ConsentIndex::Names::find(std::string_view name) const {
+  if (table_.empty()) return k_no_name;
+  const std::uint64_t hash = std::hash<std::string_view>{}(name) & 0xffffffffu;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t i = std::size_t(hash) & mask; table_[i] != 0; i = (i + 1) & mask) {
+    const auto number = std::uint32_t(table_[i]);
+    if ((table_[i] >> 32) == hash && view(number) == name) return number;
+  }
+  return k_no_name;
+}
+
+std::string_view ConsentIndex::Names::view(std::uint32_t number) const {
+  if (number == 0) return {};
+  const Place& p = places_[number - 1];
+  return {blocks_[p.block].get() + p.offset, p.size};
+}
+
+void ConsentIndex::Names::clear() {
+  blocks_.clear();
+  block_used_ = k_block;
+  places_.clear();
+  table_.clear();
+}
+
+ConsentIndex::NameUse& ConsentIndex::use_locked(std::uint32_t name) {
+  while (uses_.size() < name) uses_.emplace_back();
+  return uses_[name - 1];
+}
+
+std::uint32_t ConsentIndex::slot_locked(const std::string& student_id) {
+  const std::uint32_t name = names_.intern(student_id);
+  NameUse& use = use_locked(name);
+  if (use.student != k_none) return use.student;
+  use.student = std::uint32_t(entries_.size());
+  entries_.emplace_back().id = name;
+  return use.student;
 }
 
 ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) {
@@ -282,41 +342,44 @@ ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student
 }
 
 const ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) const {
-  const Bucket* b = bucket_locked(student_id);
-  return b == nullptr ? nullptr : &entries_[b->slot];
+  const std::uint32_t name = names_.find(student_id);
+  if (name == k_no_name || name > uses_.size() || uses_[name - 1].student == k_none) return nullptr;
+  return &entries_[uses_[name - 1].student];
 }
 
-const ConsentIndex::Bucket* ConsentIndex::bucket_locked(const std::string& student_id) const {
-  if (table_.empty()) return nullptr;
-  const std::size_t h = std::hash<std::string>{}(student_id) | 1;
-  for (std::size_t i = h & (table_.size() - 1);; i = (i + 1) & (table_.size() - 1)) {
-    const Bucket& b = table_[i];
-    if (b.hash == 0) return nullptr;
-    if (b.hash == h && b.slot != k_removed && entries_[b.slot].facts.id == student_id) return &b;
-  }
+const ConsentIndex::Link* ConsentIndex::link_locked(const StudentEntry& entry, const std::string& guardian_id) const {
+  const std::uint32_t name = names_.find(guardian_id);
+  if (name == k_no_name) return nullptr;
+  for (std::uint32_t l = entry.first_link; l != k_none; l = links_[l].next_of_student)
+    if (links_[l].guardian == name) return &links_[l];
+  return nullptr;
+}
+
+StudentFacts ConsentIndex::facts_locked(const StudentEntry& entry) const {
+  StudentFacts f;
+  f.id = names_.view(entry.id);
+  f.school_id = names_.view(entry.school);
+  f.birth_date = entry.birth_date;
+  for (std::uint32_t l = entry.first_link; l != k_none; l = links_[l].next_of_student)
+    f.guardians.push_back({std::string(names_.view(links_[l].guardian)), links_[l].gezag, links_[l].confirmed});
+  return f;
 }
 
 std::uint32_t ConsentIndex::intern_locked(const std::string& name) {
-  if (name.empty()) return 0;
-  return names_.try_emplace(name, std::uint32_t(names_.size() + 1)).first->second;
+  return name.empty() ? 0 : names_.intern(name);
 }
 
-std::uint32_t ConsentIndex::lookup_locked(const std::string& name) const {
-  auto it = names_.find(name);
-  return it == names_.end() ? k_no_name : it->second;
-}
+std::uint32_t ConsentIndex::lookup_locked(const std::string& name) const { return names_.find(name); }
 
 void ConsentIndex::rebuild_locked(StudentEntry& entry) {
   auto counts = [&](const std::string& guardian_id) {
-    const auto* link = entry.facts.guardian(guardian_id);
+    const auto* link = link_locked(entry, guardian_id);
     return link != nullptr && gezag_counts(*link);
   };
-  if (entry.rules_at == k_no_rules) {
+  if (entry.rules_at == k_none) {
     if (entry.consents.empty()) return;
     entry.rules_at = std::uint32_t(rules_.size());
     rules_.emplace_back();
-    // The bucket carries the block too (see Bucket); the entry is in the table already.
-    const_cast<Bucket*>(bucket_locked(entry.facts.id))->rules = entry.rules_at;
   }
   Rules& rules = rules_[entry.rules_at];
   rules.clear();
@@ -378,7 +441,7 @@ std::optional<StudentFacts> ConsentIndex::find_student(const std::string& studen
   std::shared_lock lock(mutex_);
   const StudentEntry* entry = find_locked(student_id);
   if (entry == nullptr || !entry->known) return std::nullopt;
-  return entry->facts;
+  return facts_locked(*entry);
 }
 
 }  // namespace schakel::consent

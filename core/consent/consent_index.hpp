@@ -12,6 +12,7 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -72,66 +73,6 @@ class ConsentIndex {
   };
 
  private:
-  // The hot path reads only these: one rule per (consent, recipient), interned names, dates as
-  // day numbers, all in one small contiguous vector per student. The records stay beside them for
-  // ids and for the reasons of a denial.
-  struct Rule {
-    std::uint32_t organisation = 0, role = 0;  // interned; 0 = any
-    std::int32_t from_day = 0, until_day = 0;
-    std::uint16_t category_mask = 0;
-    std::uint8_t purpose_mask = 0;
-    bool withdrawn = false;
-    bool student_grant = false;          // the student is among the grantors
-    bool guardian_grant = false;         // a grantor is a guardian whose gezag counts now
-    bool withdrawn_by_student = false;
-    bool withdrawn_by_gezag = false;     // withdrawn by a guardian whose gezag counts now
-    std::uint32_t consent = 0;           // index into StudentEntry::consents
-    // The id, copied here when short (UUIDs are 36) so that a permit reads no other memory.
-    std::uint8_t id_size = 0;  // k_long_id: read it from the record instead
-    char id[39] = {};
-  };
-  // The first rules live in the entry itself: the decision then reads addresses it knows from the
-  // entry's, which the processor fetches in parallel, instead of chasing a pointer.
-  static constexpr std::size_t k_inline_rules = 4;
-  struct Rules {
-    std::array<Rule, k_inline_rules> first{};
-    std::uint32_t count = 0;
-    std::vector<Rule> more;
-    void clear() {
-      count = 0;
-      more.clear();
-    }
-    void push_back(const Rule& r) {
-      if (count < k_inline_rules) first[count] = r;
-      else more.push_back(r);
-      ++count;
-    }
-    template <typename F>
-    bool each(F&& f) const {  // stops, returning false, when f does
-      const std::size_t n = count < k_inline_rules ? count : k_inline_rules;
-      for (std::size_t i = 0; i < n; ++i)
-        if (!f(first[i])) return false;
-      for (const auto& r : more)
-        if (!f(r)) return false;
-      return true;
-    }
-  };
-  static constexpr std::uint8_t k_long_id = 0xff;
-  static constexpr std::uint32_t k_no_rules = 0xffffffffu;
-  // Most students have no consent (an import brings thousands at once), so their rules are not
-  // in the entry: a student gets a block in rules_ with its first consent, and its bucket names
-  // the block, so that a decision fetches the entry and the rules at once, neither behind the other.
-  struct StudentEntry {
-    StudentFacts facts;
-    bool known = false;  // the student document is loaded (consents may arrive first)
-    std::uint32_t rules_at = k_no_rules;  // its block in rules_
-    std::vector<Indexed> consents;
-  };
-  struct Bucket {
-    std::size_t hash = 0;  // 0: empty
-    std::uint32_t slot = 0;
-    std::uint32_t rules = k_no_rules;  // a copy of the entry's rules_at
-  };
   // Fixed chunks: a growing vector would copy every element and hold both copies (plus up to
   // half its capacity unused) at once, which at 100,000 students was most of an import's peak
   // memory. Chunks never move, so a bulk import grows by one chunk at a time.
@@ -159,18 +100,115 @@ class ConsentIndex {
     std::vector<std::unique_ptr<T[]>> chunks_;
     std::size_t size_ = 0;
   };
+
+  // Every id the index keeps (students, guardians, schools, organisations, roles) is stored once,
+  // and known by a number from 1: a student's guardians are numbers, not copies of their ids.
+  // The bytes sit in large blocks, the numbers in an open-addressing table of (hash, number), so a
+  // name costs its length and about 40 bytes, where a std::string in a map node cost over 100.
+  class Names {
+   public:
+    std::uint32_t intern(std::string_view name);                    // adds it when absent
+    [[nodiscard]] std::uint32_t find(std::string_view name) const;  // k_no_name when absent
+    [[nodiscard]] std::string_view view(std::uint32_t number) const;
+    void clear();
+
+   private:
+    struct Place {
+      std::uint32_t block = 0, offset = 0, size = 0;
+    };
+    static constexpr std::size_t k_block = 64 * 1024;
+    void insert(std::uint64_t slot_value);
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::size_t block_used_ = k_block;  // the last block is full: the first name opens one
+    Chunked<Place> places_;             // number - 1 -> its bytes
+    std::vector<std::uint64_t> table_;  // hash << 32 | number; 0 is an empty slot
+  };
+
+  // The hot path reads only these: one rule per (consent, recipient), interned names, dates as
+  // day numbers, all in one small contiguous vector per student. The records stay beside them for
+  // ids and for the reasons of a denial.
+  struct Rule {
+    std::uint32_t organisation = 0, role = 0;  // interned; 0 = any
+    std::int32_t from_day = 0, until_day = 0;
+    std::uint16_t category_mask = 0;
+    std::uint8_t purpose_mask = 0;
+    bool withdrawn = false;
+    bool student_grant = false;          // the student is among the grantors
+    bool guardian_grant = false;         // a grantor is a guardian whose gezag counts now
+    bool withdrawn_by_student = false;
+    bool withdrawn_by_gezag = false;     // withdrawn by a guardian whose gezag counts now
+    std::uint32_t consent = 0;           // index into StudentEntry::consents
+    // The id, copied here when short (UUIDs are 36) so that a permit reads no other memory.
+    std::uint8_t id_size = 0;  // k_long_id: read it from the record instead
+    char id[39] = {};
+  };
+  // The first rules live in the block itself, so a decision reads no further memory for them.
+  static constexpr std::size_t k_inline_rules = 4;
+  struct Rules {
+    std::array<Rule, k_inline_rules> first{};
+    std::uint32_t count = 0;
+    std::vector<Rule> more;
+    void clear() {
+      count = 0;
+      more.clear();
+    }
+    void push_back(const Rule& r) {
+      if (count < k_inline_rules) first[count] = r;
+      else more.push_back(r);
+      ++count;
+    }
+    template <typename F>
+    bool each(F&& f) const {  // stops, returning false, when f does
+      const std::size_t n = count < k_inline_rules ? count : k_inline_rules;
+      for (std::size_t i = 0; i < n; ++i)
+        if (!f(first[i])) return false;
+      for (const auto& r : more)
+        if (!f(r)) return false;
+      return true;
+    }
+  };
+  static constexpr std::uint8_t k_long_id = 0xff;
+  static constexpr std::uint32_t k_none = 0xffffffffu;  // no slot, no link, no rules
   static constexpr std::uint32_t k_no_name = 0xffffffffu;
-  static constexpr std::uint32_t k_removed = 0xffffffffu;  // a bucket whose student was removed
+
+  // A guardian's link to one child, in two singly linked lists: the student's guardians and the
+  // guardian's children. Most students have one or two guardians, most guardians one to three
+  // children, so a walk is short; a removed link goes to a free list.
+  struct Link {
+    std::uint32_t guardian = 0;  // a name
+    std::uint32_t student = 0;   // a slot in entries_
+    std::uint32_t next_of_student = k_none, next_of_guardian = k_none;
+    Gezag gezag = Gezag::unknown;
+    bool confirmed = false;
+  };
+  // Most students have no consent (an import brings thousands at once), so their rules are not
+  // in the entry: a student gets a block in rules_ with its first consent.
+  struct StudentEntry {
+    std::uint32_t id = 0;      // a name
+    std::uint32_t school = 0;  // a name, 0 for none
+    Date birth_date{};
+    std::uint32_t first_link = k_none;
+    std::uint32_t rules_at = k_none;  // its block in rules_
+    bool known = false;  // the student document is loaded (consents may arrive first)
+    std::vector<Indexed> consents;
+  };
+  // What a name stands for, beside the name: the student's slot, the guardian's first link.
+  struct NameUse {
+    std::uint32_t student = k_none;
+    std::uint32_t guardian_links = k_none;
+  };
 
   std::uint32_t slot_locked(const std::string& student_id);  // creates the entry when absent
   StudentEntry& entry_locked(const std::string& student_id) { return entries_[slot_locked(student_id)]; }
-  [[nodiscard]] const Bucket* bucket_locked(const std::string& student_id) const;
   [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
   StudentEntry* find_locked(const std::string& student_id);
-  std::uint32_t intern_locked(const std::string& name);
+  NameUse& use_locked(std::uint32_t name);  // grows uses_ to the name
+  std::uint32_t intern_locked(const std::string& name);  // 0 for ""
   [[nodiscard]] std::uint32_t lookup_locked(const std::string& name) const;  // k_no_name when unknown
+  // The guardian's link to this student, nullptr when there is none.
+  [[nodiscard]] const Link* link_locked(const StudentEntry& entry, const std::string& guardian_id) const;
+  [[nodiscard]] StudentFacts facts_locked(const StudentEntry& entry) const;
   void rebuild_locked(StudentEntry& entry);  // the rules, from the consents and the gezag now
-  void insert_slot_locked(std::size_t hash, std::uint32_t slot);
   // Permits, filling `ids`, when the fast rules allow; false sends the caller to the full
   // evaluation, which also finds the reason.
   static bool fast_permit(const StudentEntry& entry, const Rules* rules, std::uint32_t organisation,
@@ -179,18 +217,16 @@ class ConsentIndex {
   void apply_locked(const ConsentRecord& consent);
   void link_guardian_locked(const GuardianFacts& guardian);
   void unlink_guardian_locked(const std::string& guardian_id);
+  void drop_link_locked(std::uint32_t link);  // out of the student's list, onto the free list
 
   mutable std::shared_mutex mutex_;
-  // Students in a dense vector, found through an open-addressing table of (hash, slot): compact
-  // whatever the order of allocation, so a lookup costs about one cache miss. A removed student's
-  // slot is emptied, not reused; removals are rare.
-  std::vector<Bucket> table_;
-  std::size_t table_used_ = 0;
+  Names names_;
+  Chunked<NameUse> uses_;  // name - 1 -> what it stands for
+  // A removed student's slot is emptied, not reused; removals are rare.
   Chunked<StudentEntry> entries_;
   Chunked<Rules> rules_;
-  std::unordered_map<std::string, std::uint32_t> names_;  // organisation, role and guardian ids
-  // Each guardian's children as slots in entries_, to unlink them when the guardian changes.
-  std::unordered_map<std::string, std::vector<std::uint32_t>> guardians_;
+  Chunked<Link> links_;
+  std::uint32_t free_links_ = k_none;  // through next_of_student
   std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id
 };
 

@@ -45,10 +45,12 @@ std::string withdrawn_reason(const ConsentRecord& c) {
 }
 
 // Whether this withdrawal speaks for everyone: its author's consent is required at `age`.
-bool withdrawal_binds_all(const ConsentRecord& c, const StudentFacts& s, int age) {
+// `link_of(guardian_id)` is the guardian's link to the student, nullptr when there is none.
+template <typename LinkOf>
+bool withdrawal_binds_all(const ConsentRecord& c, const LinkOf& link_of, int age) {
   const Grantor& by = c.withdrawal->by;
   if (by.kind == GrantorKind::student) return age >= 12;
-  const auto* link = s.guardian(by.guardian_id);
+  const auto* link = link_of(by.guardian_id);
   return age < 16 && link != nullptr && gezag_counts(*link);
 }
 
@@ -69,9 +71,11 @@ CategoryDecision deny(const std::string& category, std::string reason) {
   return {category, false, {}, std::move(reason)};
 }
 
-CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<ConsentIndex::Indexed>& consents,
-                                   const Recipient& r, const std::string& purpose, int purpose_bit,
-                                   const std::string& category, int category_bit, Date today, int age) {
+template <typename LinkOf>
+CategoryDecision decide_by_consent(const std::string& student_id, const LinkOf& link_of,
+                                   const std::vector<ConsentIndex::Indexed>& consents, const Recipient& r,
+                                   const std::string& purpose, int purpose_bit, const std::string& category,
+                                   int category_bit, Date today, int age) {
   auto covers = [&](const ConsentIndex::Indexed& c) {
     return (c.purpose_mask & purpose_bit) && (c.category_mask & category_bit) && recipient_matches(c.record, r);
   };
@@ -80,7 +84,7 @@ CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<Cons
   for (const auto& c : consents) {
     if (!covers(c)) continue;
     any = true;
-    if (c.record.withdrawn && withdrawal_binds_all(c.record, s, age)) return deny(category, withdrawn_reason(c.record));
+    if (c.record.withdrawn && withdrawal_binds_all(c.record, link_of, age)) return deny(category, withdrawn_reason(c.record));
   }
   if (!any)
     return deny(category, "no consent for category " + category + " to " + recipient_label(r) + " for purpose " + purpose);
@@ -106,7 +110,7 @@ CategoryDecision decide_by_consent(const StudentFacts& s, const std::vector<Cons
     for (const auto& g : c.grantors) {
       if (g.kind == GrantorKind::student) {
         if (age >= 12) student_ok = counts = true;
-      } else if (auto issue = gezag_problem(s, g.guardian_id); !issue.empty()) {
+      } else if (auto issue = gezag_problem(link_of(g.guardian_id), student_id, g.guardian_id); !issue.empty()) {
         if (gezag_issue.empty()) gezag_issue = std::move(issue);
       } else if (age < 16) {
         guardian_ok = counts = true;
@@ -169,9 +173,8 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
   Decision out;
   out.categories.reserve(categories.size());
   std::shared_lock lock(mutex_);
-  const Bucket* bucket = bucket_locked(student_id);
-  const StudentEntry* found = bucket == nullptr ? nullptr : &entries_[bucket->slot];
-  const Rules* rules = bucket == nullptr || bucket->rules == k_no_rules ? nullptr : &rules_[bucket->rules];
+  const StudentEntry* found = find_locked(student_id);
+  const Rules* rules = found == nullptr || found->rules_at == k_none ? nullptr : &rules_[found->rules_at];
   const int p = purpose_index(purpose);
   if (found == nullptr || !found->known || p < 0) {
     const std::string reason = p < 0 ? "unknown purpose '" + purpose + "'" : "unknown student " + student_id;
@@ -181,7 +184,7 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
   const StudentEntry& entry = *found;
   const Date today = amsterdam_date(at);
   const auto today_day = std::int32_t(std::chrono::sys_days{today}.time_since_epoch().count());
-  const int age = age_on(entry.facts.birth_date, today);
+  const int age = age_on(entry.birth_date, today);
   const std::uint32_t organisation = recipient.organisation.empty() ? k_no_name : lookup_locked(recipient.organisation);
   const std::uint32_t role = recipient.role.empty() ? k_no_name : lookup_locked(recipient.role);
 
@@ -201,7 +204,7 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
     }
     if (p == k_calendar && k != k_bsn && k != k_eckid && k != k_health && !recipient.person_id.empty()) {
       if (recipient.role == "parent") {
-        const auto* link = entry.facts.guardian(recipient.person_id);
+        const auto* link = link_locked(entry, recipient.person_id);
         if (link != nullptr && gezag_counts(*link)) {
           out.categories.push_back({category, true, {},
                                     "own_child: guardian " + recipient.person_id + " has gezag of this student"});
@@ -220,8 +223,9 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
       continue;
     }
     // Denied (or unusual): the full evaluation decides again and says why.
-    out.categories.push_back(
-        decide_by_consent(entry.facts, entry.consents, recipient, purpose, 1 << p, category, 1 << k, today, age));
+    const auto link_of = [&](const std::string& guardian_id) { return link_locked(entry, guardian_id); };
+    out.categories.push_back(decide_by_consent(student_id, link_of, entry.consents, recipient, purpose, 1 << p,
+                                               category, 1 << k, today, age));
   }
   return out;
 }

@@ -61,12 +61,6 @@ Result<GuardianFacts> parse_guardian(const json& doc) {
 
 }  // namespace
 
-const GuardianLink* StudentFacts::guardian(const std::string& guardian_id) const {
-  for (const auto& g : guardians)
-    if (g.guardian_id == guardian_id) return &g;
-  return nullptr;
-}
-
 Result<StudentFacts> student_from_json(const json& doc) {
   try {
     return parse_student(doc);
@@ -81,15 +75,6 @@ Result<GuardianFacts> guardian_from_json(const json& doc) {
   } catch (const std::exception& e) {
     return error(ErrorCode::invalid, std::string("guardian: ") + e.what());
   }
-}
-
-std::string gezag_problem(const StudentFacts& student, const std::string& guardian_id) {
-  const auto* link = student.guardian(guardian_id);
-  if (link == nullptr) return "guardian " + guardian_id + " is not a guardian of student " + student.id;
-  if (link->gezag == Gezag::no) return "guardian " + guardian_id + " has no gezag";
-  if (link->gezag == Gezag::unknown && !link->confirmed)
-    return "the gezag of guardian " + guardian_id + " is unknown and not yet confirmed by staff";
-  return "";
 }
 
 }  // namespace schakel::consent

@@ -219,3 +219,56 @@ TEST(ConsentIndexStore, LoadNamesTheBrokenEntity) {
   auto tx = store.begin(false);
   EXPECT_EQ(index.load(**tx).message(), "student s1: /birth_date: required (student s1)");
 }
+
+// The index keeps each guardian's links to its children twice over (the student's guardians, the
+// guardian's children): a guardian's new document replaces all its links, a removed student
+// leaves no link behind, and the student's guardians keep the order they were linked in.
+TEST(ConsentIndexLinks, AGuardiansNewDocumentReplacesItsLinks) {
+  ConsentIndex index;
+  ASSERT_TRUE(index.apply_student(test::student_doc("s1", "2018-05-01")));
+  ASSERT_TRUE(index.apply_student(test::student_doc("s2", "2016-05-01")));
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g1", {{"s1", "yes"}, {"s2", "yes"}})));
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g2", {{"s1", "unknown", true}})));
+  auto guardians = [&](const std::string& student) {
+    std::vector<std::string> out;
+    if (auto f = index.find_student(student))
+      for (const auto& g : f->guardians)
+        out.push_back(g.guardian_id + (g.gezag == Gezag::yes ? ":yes" : g.gezag == Gezag::no ? ":no" : ":unknown") +
+                      (g.confirmed ? "+" : ""));
+    return out;
+  };
+  using List = std::vector<std::string>;
+  EXPECT_EQ(guardians("s1"), (List{"g1:yes", "g2:unknown+"}));
+  EXPECT_EQ(guardians("s2"), (List{"g1:yes"}));
+  const auto facts = index.find_student("s1");
+  ASSERT_TRUE(facts);
+  EXPECT_EQ(facts->school_id, "school-1");
+  EXPECT_EQ(facts->birth_date, *parse_date("2018-05-01"));
+
+  // g1 now names s2 only, with another gezag: s1 loses g1, which can no longer grant for s1.
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g1", {{"s2", "no"}})));
+  EXPECT_EQ(guardians("s1"), (List{"g2:unknown+"}));
+  EXPECT_EQ(guardians("s2"), (List{"g1:no"}));
+  EXPECT_EQ(index.record(test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                             .categories = {"health"}}), k_now).status().message(),
+            "consent c1: /grantors/0/guardian_id: guardian g1 is not a guardian of student s1, so cannot grant consent");
+  ASSERT_TRUE(index.record(test::consent_doc({.id = "c2", .student_id = "s1", .grantors = {"g2"},
+                                               .categories = {"health"}}), k_now));
+  EXPECT_TRUE(index.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+
+  // A removed student leaves no link: g1's next document links s1 alone, after g2.
+  index.remove_student("s2");
+  EXPECT_FALSE(index.find_student("s2"));
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g1", {{"s1", "yes"}})));
+  EXPECT_EQ(guardians("s1"), (List{"g2:unknown+", "g1:yes"}));
+  // A document that names a child twice links it once; the last gezag counts.
+  ASSERT_TRUE(index.apply_guardian(test::guardian_doc("g3", {{"s1", "no"}, {"s1", "yes"}})));
+  EXPECT_EQ(guardians("s1"), (List{"g2:unknown+", "g1:yes", "g3:yes"}));
+  // Without g2, whose gezag carried consent c2, the decision follows at once.
+  index.remove_guardian("g2");
+  EXPECT_EQ(guardians("s1"), (List{"g1:yes", "g3:yes"}));
+  EXPECT_FALSE(index.decide("s1", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  // The student comes back with its consents gone and no guardian until one links it again.
+  ASSERT_TRUE(index.apply_student(test::student_doc("s2", "2016-05-01")));
+  EXPECT_EQ(guardians("s2"), List{});
+}
