@@ -11,8 +11,10 @@ namespace {
 
 constexpr const char* k_schema =
     "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
-    "CREATE TABLE demographics(user TEXT PRIMARY KEY, birth TEXT, sex TEXT, version TEXT) WITHOUT ROWID;"
-    "CREATE TABLE placements(user TEXT PRIMARY KEY, class TEXT, version TEXT, homeroom INT) WITHOUT ROWID;"
+    // A user's demographics and placement in one row, so that a student is one lookup: dversion
+    // is NULL until a demographics row came, class until an enrollment did.
+    "CREATE TABLE users(user TEXT PRIMARY KEY, birth TEXT, sex TEXT, dversion TEXT, class TEXT, cversion TEXT,"
+    " homeroom INT NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE TABLE roles(user TEXT, seq INT, role TEXT, org TEXT, PRIMARY KEY(user, seq)) WITHOUT ROWID;"
     "CREATE TABLE children(guardian TEXT, student TEXT, PRIMARY KEY(guardian, student)) WITHOUT ROWID;"
     "CREATE TABLE deferred(seq INTEGER PRIMARY KEY, line INT, fields BLOB);"
@@ -42,13 +44,15 @@ Result<std::unique_ptr<JoinStore>> JoinStore::open(int cache_kib) {
     sqlite3_free(err);
     return st;
   }
-  SCHAKEL_TRY(j->prepare(&j->put_demographics_, "INSERT OR REPLACE INTO demographics VALUES (?,?,?,?)"));
-  SCHAKEL_TRY(j->prepare(&j->get_demographics_, "SELECT birth, sex, version FROM demographics WHERE user = ?"));
+  SCHAKEL_TRY(j->prepare(&j->put_demographics_,
+                         "INSERT INTO users(user, birth, sex, dversion) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
+                         " birth = excluded.birth, sex = excluded.sex, dversion = excluded.dversion"));
+  SCHAKEL_TRY(j->prepare(&j->get_demographics_, "SELECT birth, sex, dversion FROM users WHERE user = ? AND dversion IS NOT NULL"));
   SCHAKEL_TRY(j->prepare(&j->place_,
-                         "INSERT INTO placements VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
-                         " class = excluded.class, version = excluded.version, homeroom = excluded.homeroom"
-                         " WHERE excluded.homeroom AND NOT placements.homeroom"));
-  SCHAKEL_TRY(j->prepare(&j->get_placement_, "SELECT class, version, homeroom FROM placements WHERE user = ?"));
+                         "INSERT INTO users(user, class, cversion, homeroom) VALUES (?,?,?,?) ON CONFLICT(user) DO UPDATE SET"
+                         " class = excluded.class, cversion = excluded.cversion, homeroom = excluded.homeroom"
+                         " WHERE users.class IS NULL OR (excluded.homeroom AND NOT users.homeroom)"));
+  SCHAKEL_TRY(j->prepare(&j->get_user_, "SELECT birth, sex, dversion, class, cversion, homeroom FROM users WHERE user = ?"));
   SCHAKEL_TRY(j->prepare(&j->add_role_, "INSERT INTO roles VALUES (?,?,?,?)"));
   SCHAKEL_TRY(j->prepare(&j->get_roles_, "SELECT role, org FROM roles WHERE user = ? ORDER BY seq"));
   SCHAKEL_TRY(j->prepare(&j->add_child_, "INSERT OR IGNORE INTO children VALUES (?,?)"));
@@ -59,7 +63,7 @@ Result<std::unique_ptr<JoinStore>> JoinStore::open(int cache_kib) {
 }
 
 JoinStore::~JoinStore() {
-  for (sqlite3_stmt* s : {put_demographics_, get_demographics_, place_, get_placement_, add_role_, get_roles_,
+  for (sqlite3_stmt* s : {put_demographics_, get_demographics_, place_, get_user_, add_role_, get_roles_,
                           add_child_, get_children_, defer_, get_deferred_})
     sqlite3_finalize(s);
   sqlite3_close(db_);
@@ -113,17 +117,28 @@ void JoinStore::place(const std::string& user, const Placement& p) {
   sqlite3_reset(place_);
 }
 
-std::optional<Placement> JoinStore::placement(const std::string& user) {
-  bind(get_placement_, 1, user);
-  std::optional<Placement> out;
-  if (step(get_placement_, "reading a placement"))
-    out = Placement{text(get_placement_, 0), text(get_placement_, 1), sqlite3_column_int(get_placement_, 2) != 0};
-  sqlite3_reset(get_placement_);
+UserJoins JoinStore::user(const std::string& user) {
+  bind(get_user_, 1, user);
+  UserJoins out;
+  if (step(get_user_, "reading demographics and placement")) {
+    if (sqlite3_column_type(get_user_, 2) != SQLITE_NULL) {
+      out.demographics.emplace();
+      out.demographics->sourced_id = user;
+      out.demographics->birth_date = text(get_user_, 0);
+      out.demographics->sex = text(get_user_, 1);
+      out.demographics->date_last_modified = text(get_user_, 2);
+    }
+    if (sqlite3_column_type(get_user_, 3) != SQLITE_NULL)
+      out.placement = Placement{text(get_user_, 3), text(get_user_, 4), sqlite3_column_int(get_user_, 5) != 0};
+  }
+  sqlite3_reset(get_user_);
   return out;
 }
 
 void JoinStore::clear_placements() {
-  if (sqlite3_exec(db_, "DELETE FROM placements", nullptr, nullptr, nullptr) != SQLITE_OK) fail("clearing placements");
+  if (sqlite3_exec(db_, "UPDATE users SET class = NULL, cversion = NULL, homeroom = 0", nullptr, nullptr, nullptr) !=
+      SQLITE_OK)
+    fail("clearing placements");
 }
 
 void JoinStore::add_role(const std::string& user, const std::string& role, const std::string& org, bool primary) {

@@ -26,6 +26,12 @@ struct Placement {
   bool homeroom = false;
 };
 
+// What is joined onto a student's users row.
+struct UserJoins {
+  std::optional<oneroster::Demographics> demographics;
+  std::optional<Placement> placement;
+};
+
 class JoinStore {
  public:
   // `cache_kib` bounds SQLite's page cache, and with it the store's memory.
@@ -42,8 +48,8 @@ class JoinStore {
 
   // The homeroom class is the student's groep; a scheduled class only while there is none.
   void place(const std::string& user, const Placement& p);
-  std::optional<Placement> placement(const std::string& user);
   void clear_placements();
+  UserJoins user(const std::string& user);  // demographics and placement in one lookup
 
   // A primary role goes before the others (the latest primary first), the rest in file order.
   void add_role(const std::string& user, const std::string& role, const std::string& org, bool primary);
@@ -69,7 +75,7 @@ class JoinStore {
   sqlite3_stmt* put_demographics_ = nullptr;
   sqlite3_stmt* get_demographics_ = nullptr;
   sqlite3_stmt* place_ = nullptr;
-  sqlite3_stmt* get_placement_ = nullptr;
+  sqlite3_stmt* get_user_ = nullptr;
   sqlite3_stmt* add_role_ = nullptr;
   sqlite3_stmt* get_roles_ = nullptr;
   sqlite3_stmt* add_child_ = nullptr;

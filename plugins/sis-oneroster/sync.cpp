@@ -343,13 +343,11 @@ class Pass {
     if (students && roles.front() == "student") students->insert(u->sourced_id);
     link_agents(*u, roles.front());
   }
-  // A student's agents and a guardian's children: the same link, from either side.
+  // A student's agents: the links the guardians' rows do not name themselves. A guardian's own
+  // agents (its children) come with its row, so they are not stored (guardian()).
   void link_agents(const oneroster::User& u, const std::string& role) {
-    if (role == "student") {
+    if (role == "student")
       for (const auto& a : u.agent_sourced_ids) joins_->add_child(a, u.sourced_id);
-    } else if (guardian_relation(role)) {
-      for (const auto& a : u.agent_sourced_ids) joins_->add_child(u.sourced_id, a);
-    }
   }
 
   // How a pass over users treats a row: all emits every user (a delta, whose guardians' children
@@ -398,12 +396,12 @@ class Pass {
     StudentExtra extra;
     extra.school_sourced_id = org;
     std::string version = version_of(u.date_last_modified);
-    const auto d = joins_->demographics(u.sourced_id);
-    if (d) {
+    const auto joins = joins_->user(u.sourced_id);
+    if (const auto& d = joins.demographics) {
       extra.demographics = &*d;
       version = std::max(version, d->date_last_modified);
     }
-    if (auto p = joins_->placement(u.sourced_id)) {
+    if (const auto& p = joins.placement) {
       version = std::max(version, p->version);
       if (auto g = groups_.find(p->class_id); g != groups_.end()) {
         extra.groep = g->second.title;
@@ -423,7 +421,13 @@ class Pass {
     seen("guardians", u);
     std::string version = version_of(u.date_last_modified);
     if (older_than_cursor(version)) return;
-    const std::vector<std::string> kids = joins_->children(u.sourced_id);
+    // The same link, from either side: the guardian's agents, and the students naming it.
+    std::vector<std::string> kids = joins_->children(u.sourced_id);
+    if (!u.agent_sourced_ids.empty()) {
+      kids.insert(kids.end(), u.agent_sourced_ids.begin(), u.agent_sourced_ids.end());
+      std::sort(kids.begin(), kids.end());
+      kids.erase(std::unique(kids.begin(), kids.end()), kids.end());
+    }
     auto record = map_guardian(u, kids, config_);
     if (!record) {
       if (u.to_be_deleted) return send("guardians", u, version, nullptr);
