@@ -163,7 +163,8 @@ Result<User> parse_user(const Table& t, [[maybe_unused]] Version version) {
   u.agent_sourced_ids = split_list(t.get("agentSourcedIds"));
   u.grades = split_list(t.get("grades"));
   for (const auto& [name, index] : t.columns())
-    if (name.rfind("metadata.", 0) == 0) u.metadata[name] = t.get(name);
+    if (name.rfind("metadata.", 0) == 0)
+      if (const std::string& v = t.get(name); !v.empty()) u.metadata[name] = v;
   auto ids = parse_user_ids(t.get("userIds"));
   if (!ids) return row_error(t, "userIds", ids.status().message());
   u.user_ids = std::move(*ids);

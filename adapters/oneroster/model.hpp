@@ -81,7 +81,7 @@ struct User : Base {
   std::vector<UserId> user_ids;
   std::string identifier;
   std::vector<std::string> grades;
-  std::map<std::string, std::string> metadata;  // extension columns "metadata.<x>"
+  std::map<std::string, std::string> metadata;  // extension columns "metadata.<x>" that have a value
 };
 
 // The columns each file must have, by version.

@@ -310,13 +310,20 @@ class Pass {
     joins_->place(e->user_sourced_id, Placement{e->class_sourced_id, e->date_last_modified, homeroom});
   }
 
+  // A 1.2 bundle's roles.csv rows of a user, (role, org), the primary first; none for 1.1.
+  using Listed = std::vector<std::pair<std::string, std::string>>;
+  Listed listed_roles(const std::string& user) const {
+    return manifest_.version == oneroster::Version::v1_1 ? Listed{} : roles_->roles(user);
+  }
   std::vector<std::string> roles_of(const oneroster::User& u, std::string* org) const {
+    return roles_of(u, listed_roles(u.sourced_id), org);
+  }
+  std::vector<std::string> roles_of(const oneroster::User& u, const Listed& listed, std::string* org) const {
     if (manifest_.version == oneroster::Version::v1_1) {
       if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
       return u.roles;
     }
     std::vector<std::string> out;
-    const auto listed = roles_->roles(u.sourced_id);
     if (listed.empty() && !u.roles.empty()) {  // the REST binding's flattened primary role
       if (org && !u.org_sourced_ids.empty()) *org = first_school(u.org_sourced_ids);
       return u.roles;
@@ -358,13 +365,17 @@ class Pass {
   // Returns whether the row is a guardian's (a link pass keeps it for later).
   bool user(const Table& t, Users pass = Users::all) {
     if (pass != Users::guardians) awaiting_user_.erase(t.get("sourcedId"));
+    const Listed listed = listed_roles(t.get("sourcedId"));
+    // A guardian's row waits whole, so the link pass leaves it unparsed: it is parsed (and a
+    // malformed one reported) once, when it is mapped. Its first role is that of roles_of.
+    if (pass == Users::link && guardian_relation(listed.empty() ? t.get("role") : listed.front().first)) return true;
     auto u = oneroster::parse_user(t, manifest_.version);
     if (!u) {
-      if (pass != Users::guardians) reject(t, u.status());
+      reject(t, u.status());
       return false;
     }
     std::string org;
-    auto roles = roles_of(*u, &org);
+    auto roles = roles_of(*u, listed, &org);
     if (roles.empty()) {
       if (pass != Users::guardians) reject(u->where, t.file(), u->sourced_id, "the user has no role");
       return false;
@@ -372,7 +383,6 @@ class Pass {
     const std::string& role = roles.front();
     if (pass == Users::link) link_agents(*u, role);
     if (guardian_relation(role)) {
-      if (pass == Users::link) return true;
       u->roles = std::move(roles);  // looked up once: the mapping reads the relation from them
       guardian(*u, t.file());
       return true;

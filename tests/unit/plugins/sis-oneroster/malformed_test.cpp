@@ -80,8 +80,9 @@ TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
   users += "stu-nofam,active," + t + ",true,org-000,student,stu-nofam,,Anna,,,stu-nofam,,,,,,,,\r\n";
   users += "stu-baddate,active," + t + ",true,org-000,student,stu-baddate,,Zoë,Çelik,,stu-baddate,,,,,,,,\r\n";
   users += "stu-good,active," + t + ",true,org-000,student,stu-good,,Ümit,Yılmaz,,stu-good,,,,,,,,\r\n";
-  // A guardian's row is mapped after the pass over users; its place is still its own line.
+  // A guardian's row is read and mapped after the pass over users; its place is still its own line.
   users += "grd-nofam,active," + t + ",true,org-000,parent,grd-nofam,,Els,,,grd-nofam,,,,stu-good,,,ja,\r\n";
+  users += "grd-badids,active," + t + ",true,org-000,parent,grd-badids,{BSN,Els,Bakker,,grd-badids,,,,stu-good,,,ja,\r\n";
   write_text(bundle_ / "users.csv", users);
   std::string demo = read_text(bundle_ / "demographics.csv");
   demo += "stu-nofam,active," + t + ",2016-01-01,female,,,,,,,,,,,\r\n";
@@ -104,10 +105,11 @@ TEST_F(Malformed, RowsThatDoNotMapAreQuarantinedAndTheRestIsStored) {
   // The student whose demographics row was refused cannot be mapped either.
   EXPECT_EQ(reasons["users.csv:" + std::to_string(lines + 3)], "no birthDate in demographics.csv");
   EXPECT_EQ(reasons["users.csv:" + std::to_string(lines + 5)], "familyName is empty");
-  EXPECT_EQ(reasons.size(), 5u);
+  EXPECT_NE(reasons["users.csv:" + std::to_string(lines + 6)].find("userIds"), std::string::npos);
+  EXPECT_EQ(reasons.size(), 6u);
   auto count = state_->get("sis", "rejected_rows");
   ASSERT_TRUE(count.is_ok() && count->has_value());
-  EXPECT_EQ(**count, "5");
+  EXPECT_EQ(**count, "6");
   // The connector's log names each, with its place and reason.
   std::lock_guard lock(mu_);
   EXPECT_EQ(std::count(logs_.begin(), logs_.end(),
