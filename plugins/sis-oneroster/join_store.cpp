@@ -20,7 +20,8 @@ constexpr const char* k_schema =
     "CREATE TABLE deferred(seq INTEGER PRIMARY KEY, line INT, fields BLOB);"
     "BEGIN;";
 
-void bind(sqlite3_stmt* s, int i, const std::string& v) {
+// Not "bind": for a std::string argument, argument-dependent lookup would prefer std::bind.
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 std::string text(sqlite3_stmt* s, int i) {
@@ -86,16 +87,16 @@ bool JoinStore::step(sqlite3_stmt* stmt, const char* what) {
 }
 
 void JoinStore::put_demographics(const oneroster::Demographics& d) {
-  bind(put_demographics_, 1, d.sourced_id);
-  bind(put_demographics_, 2, d.birth_date);
-  bind(put_demographics_, 3, d.sex);
-  bind(put_demographics_, 4, d.date_last_modified);
+  bind_text(put_demographics_, 1, d.sourced_id);
+  bind_text(put_demographics_, 2, d.birth_date);
+  bind_text(put_demographics_, 3, d.sex);
+  bind_text(put_demographics_, 4, d.date_last_modified);
   step(put_demographics_, "storing demographics");
   sqlite3_reset(put_demographics_);
 }
 
 std::optional<oneroster::Demographics> JoinStore::demographics(const std::string& user) {
-  bind(get_demographics_, 1, user);
+  bind_text(get_demographics_, 1, user);
   std::optional<oneroster::Demographics> out;
   if (step(get_demographics_, "reading demographics")) {
     out.emplace();
@@ -109,16 +110,16 @@ std::optional<oneroster::Demographics> JoinStore::demographics(const std::string
 }
 
 void JoinStore::place(const std::string& user, const Placement& p) {
-  bind(place_, 1, user);
-  bind(place_, 2, p.class_id);
-  bind(place_, 3, p.version);
+  bind_text(place_, 1, user);
+  bind_text(place_, 2, p.class_id);
+  bind_text(place_, 3, p.version);
   sqlite3_bind_int(place_, 4, p.homeroom ? 1 : 0);
   step(place_, "storing a placement");
   sqlite3_reset(place_);
 }
 
 UserJoins JoinStore::user(const std::string& user) {
-  bind(get_user_, 1, user);
+  bind_text(get_user_, 1, user);
   UserJoins out;
   if (step(get_user_, "reading demographics and placement")) {
     if (sqlite3_column_type(get_user_, 2) != SQLITE_NULL) {
@@ -143,32 +144,32 @@ void JoinStore::clear_placements() {
 
 void JoinStore::add_role(const std::string& user, const std::string& role, const std::string& org, bool primary) {
   ++role_seq_;
-  bind(add_role_, 1, user);
+  bind_text(add_role_, 1, user);
   sqlite3_bind_int64(add_role_, 2, primary ? -role_seq_ : role_seq_);
-  bind(add_role_, 3, role);
-  bind(add_role_, 4, org);
+  bind_text(add_role_, 3, role);
+  bind_text(add_role_, 4, org);
   step(add_role_, "storing a role");
   sqlite3_reset(add_role_);
 }
 
 std::vector<std::pair<std::string, std::string>> JoinStore::roles(const std::string& user) {
   std::vector<std::pair<std::string, std::string>> out;
-  bind(get_roles_, 1, user);
+  bind_text(get_roles_, 1, user);
   while (step(get_roles_, "reading roles")) out.emplace_back(text(get_roles_, 0), text(get_roles_, 1));
   sqlite3_reset(get_roles_);
   return out;
 }
 
 void JoinStore::add_child(const std::string& guardian, const std::string& student) {
-  bind(add_child_, 1, guardian);
-  bind(add_child_, 2, student);
+  bind_text(add_child_, 1, guardian);
+  bind_text(add_child_, 2, student);
   step(add_child_, "storing a link");
   sqlite3_reset(add_child_);
 }
 
 std::vector<std::string> JoinStore::children(const std::string& guardian) {
   std::vector<std::string> out;
-  bind(get_children_, 1, guardian);
+  bind_text(get_children_, 1, guardian);
   while (step(get_children_, "reading links")) out.push_back(text(get_children_, 0));
   sqlite3_reset(get_children_);
   return out;
