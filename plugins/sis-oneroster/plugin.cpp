@@ -100,28 +100,32 @@ std::unique_ptr<RestEndpoint> rest_endpoint(const json& s, const Clock& clock) {
   return e;
 }
 
-std::string join_lines(const std::vector<std::string>& keys) {
-  std::size_t size = 0;
-  for (const auto& k : keys) size += k.size() + 1;
+// One key a line, sorted, without repeats, as KnownKeys wants them. The state this plugin wrote is
+// that already; anything else is put in order.
+std::string sorted_lines(std::string text) {
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  auto each = [&](auto&& f) {
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t end = text.find('\n', at);
+      f(std::string_view(text.data() + at, end - at));
+      at = end + 1;
+    }
+  };
+  bool in_order = true;
+  std::string_view last;
+  each([&](std::string_view key) {
+    in_order = in_order && !key.empty() && (last.empty() || last < key);
+    last = key;
+  });
+  if (in_order) return text;
+  std::vector<std::string_view> keys;
+  each([&](std::string_view key) {
+    if (!key.empty()) keys.push_back(key);
+  });
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::string out;
-  out.reserve(size);
-  for (const auto& k : keys) {
-    out += k;
-    out += '\n';
-  }
-  return out;
-}
-// Sorted and without repeats, as KnownKeys wants them.
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t at = 0; at < text.size();) {
-    auto end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    if (end > at) out.emplace_back(text, at, end - at);
-    at = end + 1;
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  for (const auto key : keys) (out += key) += '\n';
   return out;
 }
 
@@ -169,7 +173,7 @@ class OneRosterSource final : public plugin::Plugin {
     options.fallback_version = format_utc(TimePoint(std::chrono::microseconds(host_.now_us())));
     KnownKeys known;
     for (const char* stream : {"students", "guardians", "staff"})
-      known[stream] = split_lines(host_.state(std::string("known.") + stream).value_or(""));
+      known[stream] = sorted_lines(host_.state(std::string("known.") + stream).value_or(""));
     options.known = &known;
     std::string oldest_refused;
     std::uint64_t refused = 0;
@@ -214,7 +218,7 @@ class OneRosterSource final : public plugin::Plugin {
     if (!cursor.empty() && !host_.put_state("cursor", cursor))
       return plugin::Outcome::retry("cannot store the cursor");
     for (const auto& [stream, keys] : stats->known)
-      if (!host_.put_state("known." + stream, join_lines(keys)))
+      if (!host_.put_state("known." + stream, keys))
         return plugin::Outcome::retry("cannot store the known keys of " + stream);
     rejected_total_ += stats->rejected;
     host_.put_state("rejected_rows", std::to_string(rejected_total_));

@@ -94,6 +94,19 @@ TEST_F(SisHost, AFullBulkMarksStudentsNoLongerInItLeftAndNeverDeletesThem) {
   add();
   ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
   const auto before = read_json(work_.path() / "bulk.json");
+  // The known keys are the state's text: one a line, sorted. State in another order (written by
+  // hand, or by an older version) is put in order: here reversed, with a repeat and no last newline.
+  auto known = state_->get("sis", "known.students");
+  ASSERT_TRUE(known.is_ok() && known->has_value());
+  std::vector<std::string> keys;
+  for (const auto& [key, want] : before["students"].items()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::string expected;
+  for (const auto& k : keys) expected += k + "\n";
+  EXPECT_EQ(**known, expected);
+  std::string shuffled = keys.front();
+  for (const auto& k : keys) shuffled = k + "\n" + shuffled;
+  ASSERT_TRUE(state_->put("sis", "known.students", shuffled).is_ok());
   // The next export has fewer families: the rest moved away.
   generate(bundle_, 45, "1.2", 0, work_.path() / "smaller.json");
   ASSERT_EQ(poll().code, plugin_host::CallCode::ok);
