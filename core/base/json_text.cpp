@@ -77,7 +77,11 @@ void append_integer(std::string& out, Int v) {
 // A recursive descent over the common shapes; false hands the whole text to nlohmann.
 class Reader {
  public:
-  explicit Reader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  explicit Reader(std::string_view text, std::string_view member = {})
+      : p_(text.data()), end_(text.data() + text.size()), member_(member) {}
+
+  // The text of the top-level object's member `member`, when it is written in canonical form.
+  [[nodiscard]] std::string_view member_text() const { return member_text_; }
 
   bool document(nlohmann::json& out) {
     space();
@@ -90,7 +94,9 @@ class Reader {
   static constexpr int k_max_depth = 256;
 
   void space() {
+    const char* from = p_;
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    if (p_ != from) canonical_ = false;
   }
   bool literal(std::string_view word) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
@@ -150,11 +156,22 @@ class Reader {
       ++p_;
       space();
       nlohmann::json member;
+      const bool wanted = depth == 0 && !member_.empty() && key == member_;
+      const char* start = p_;
+      const bool outer = canonical_;
+      canonical_ = true;
       if (!value(member, depth + 1)) return false;
+      if (wanted && canonical_) member_text_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
+      canonical_ = canonical_ && outer;
       // Written texts list members in order, so most go at the end without a search; a repeated
       // name: the last one counts, as in parse().
-      if (members.empty() || members.rbegin()->first < key) members.emplace_hint(members.end(), std::move(key), std::move(member));
-      else members[std::move(key)] = std::move(member);
+      if (members.empty() || members.rbegin()->first < key) {
+        members.emplace_hint(members.end(), std::move(key), std::move(member));
+      } else {
+        canonical_ = false;
+        if (wanted) member_text_ = {};  // out of order, or repeated: left to json_text
+        members[std::move(key)] = std::move(member);
+      }
       return true;
     });
   }
@@ -191,7 +208,7 @@ class Reader {
       switch (*p_) {
         case '"': out.push_back('"'); break;
         case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
+        case '/': out.push_back('/'); canonical_ = false; break;  // written as it is
         case 'b': out.push_back('\b'); break;
         case 'f': out.push_back('\f'); break;
         case 'n': out.push_back('\n'); break;
@@ -226,19 +243,29 @@ class Reader {
       return true;
     }
     if (v > static_cast<std::uint64_t>(INT64_MAX) + 1) return false;
+    if (v == 0) canonical_ = false;  // -0 is written 0
     out = v == static_cast<std::uint64_t>(INT64_MAX) + 1 ? INT64_MIN : -static_cast<std::int64_t>(v);
     return true;
   }
 
   const char* p_;
   const char* end_;
+  // Canonical: written as json_text writes it (no spaces, members in order, no "\/", no -0).
+  bool canonical_ = true;
+  std::string_view member_;
+  std::string_view member_text_;
 };
 
 }  // namespace
 
-nlohmann::json parse_json_text(std::string_view text) {
+nlohmann::json parse_json_text(std::string_view text, std::string_view member, std::string_view* member_text) {
   nlohmann::json out;
-  if (Reader(text).document(out)) return out;
+  Reader reader(text, member);
+  if (reader.document(out)) {
+    if (member_text != nullptr) *member_text = reader.member_text();
+    return out;
+  }
+  if (member_text != nullptr) *member_text = {};
   return nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
 }
 

@@ -56,6 +56,11 @@ class JsonWriter {
 // not JSON. What is common (objects, arrays, plain strings, integers) is read here, copying runs
 // of plain characters at once and checking UTF-8 as the parser does; anything else (a floating
 // point number, a \u escape, an error) is handed to nlohmann's parser, so the answer is its own.
-nlohmann::json parse_json_text(std::string_view text);
+//
+// With `member_text`: where `text` is an object whose member `member` is written in canonical form
+// (exactly as json_text writes its value), *member_text is that part of `text`, so a reader that
+// stores the member may keep its text instead of writing it again; otherwise it is empty.
+nlohmann::json parse_json_text(std::string_view text, std::string_view member = {},
+                               std::string_view* member_text = nullptr);
 
 }  // namespace schakel

@@ -23,14 +23,19 @@ std::optional<store::Kind> batched_kind(const std::string& stream) {
 
 }  // namespace
 
-Status RecordImporter::import(const std::string& connector, const std::string& stream, json&& record) {
+Status RecordImporter::import(const std::string& connector, const std::string& stream, json&& record,
+                              std::string_view record_text) {
   const auto kind = batched_kind(stream);
   if (batch_size_ <= 1 || !kind) {
     return import(connector, stream, static_cast<const json&>(record));
   }
   store::Entity e = entity_of(connector, *kind, record);
-  if (auto it = record.find("record"); it != record.end()) e.doc = std::move(*it);
-  else e.doc = std::move(record);
+  if (auto it = record.find("record"); it != record.end()) {
+    e.doc = std::move(*it);
+    e.doc_text = record_text;
+  } else {
+    e.doc = std::move(record);
+  }
   Pending* pending = &pending_of(connector);
   const bool fires = stream == "queued_referrals" && fire_;
   std::string id = e.id;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/audit_writer.hpp"
@@ -114,8 +115,11 @@ class RecordImporter {
   RecordImporter(store::Store& store, audit::AuditWriter& audit, ConsentService& consent, const Clock& clock)
       : store_(store), audit_(audit), consent_(consent), clock_(clock) {}
   Status import(const std::string& connector, const std::string& stream, const nlohmann::json& record);
-  // The same; with batching on, an entity record is kept (moved from) until its batch is written.
-  Status import(const std::string& connector, const std::string& stream, nlohmann::json&& record);
+  // The same; with batching on, an entity record is kept (moved from) until its batch is written,
+  // with `record_text` (its "record" member as json_text writes it, or empty), which the store
+  // then writes instead of writing the member out again.
+  Status import(const std::string& connector, const std::string& stream, nlohmann::json&& record,
+                std::string_view record_text = {});
   // Set once the routes are built, before any poll runs. With batching on (set_batch_size), the
   // events of a batch are kept until the connector's flush and fired with one call: one group
   // commit for their audit entries and outbox rows, not one per event.

@@ -118,8 +118,9 @@ void Runtime::load_connectors() {
   options.clock = clock_.get();
   options.state = plugin_state_.get();
   options.quarantine = plugin_host::store_quarantine(*store_);
-  options.records = [this](const std::string& connector, const std::string& stream, nlohmann::json&& record) {
-    return importer_->import(connector, stream, std::move(record));
+  options.records = [this](const std::string& connector, const std::string& stream, nlohmann::json&& record,
+                           std::string_view record_text) {
+    return importer_->import(connector, stream, std::move(record), record_text);
   };
   options.flush_records = [this](const std::string& connector) { return importer_->flush(connector); };
   options.on_event = [](const plugin_host::HostEvent& e) {

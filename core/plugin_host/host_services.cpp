@@ -79,7 +79,9 @@ schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, co
   const std::string stream_name = stream ? stream : "";
   std::string reason;
   // Parsed in place: the text is copied only if the record goes to quarantine.
-  json doc = record ? parse_json_text(std::string_view(record, len)) : json(json::value_t::discarded);
+  std::string_view record_text;  // the envelope's "record", when written as json_text writes it
+  json doc = record ? parse_json_text(std::string_view(record, len), "record", &record_text)
+                    : json(json::value_t::discarded);
   const auto& streams = lib_->manifest().streams;
   if (streams.find(stream_name) == streams.end()) {
     reason = "stream '" + stream_name + "' is not declared in the manifest";
@@ -91,7 +93,7 @@ schakel_result Connector::emit(schakel_host_context* ctx, const char* stream, co
   }
   if (reason.empty()) {
     if (!core_->options.records) return SCHAKEL_OK;
-    auto st = core_->options.records(id_, stream_name, std::move(doc));
+    auto st = core_->options.records(id_, stream_name, std::move(doc), record_text);
     if (st) return SCHAKEL_OK;
     ctx_.error = "cannot store record: " + st.message();
     return SCHAKEL_RETRY;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -64,9 +65,12 @@ std::unique_ptr<StateStore> store_state_store(store::Store& store);
 using QuarantineSink = std::function<Status(store::QuarantineRow&)>;
 QuarantineSink store_quarantine(store::Store& store);
 // Where valid records go (the core's import); a failure makes emit return retry. The record is
-// the sink's to keep (it may move from it).
+// the sink's to keep (it may move from it). `record_text` is the text of the record's "record"
+// member where the plugin wrote it exactly as json_text writes it (base/json_text.hpp), else
+// empty: a store may keep that text instead of writing the member out again. It lives as long as
+// the call.
 using RecordSink = std::function<Status(const std::string& connector, const std::string& stream,
-                                        nlohmann::json&& record)>;
+                                        nlohmann::json&& record, std::string_view record_text)>;
 // Makes durable what a RecordSink accepted but has not stored yet (an importer that writes records
 // in batches). The host calls it before a plugin's state_put (a cursor never moves past records
 // that are not stored) and when every plugin call returns; a failure makes that state_put, and the

@@ -122,7 +122,8 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
     return Status(ErrorCode::invalid, what() + ": a record from connector " + e.connector +
                                           " has no source key");
   }
-  const std::string doc_text = json_text(e.doc);
+  std::string written;
+  const std::string& doc_text = e.doc_text.empty() ? (written = json_text(e.doc)) : e.doc_text;
   const std::string tbl = table(e.kind);
 
   // Most upserts during an import are new rows: try the insert first and look only on a clash.

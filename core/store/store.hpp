@@ -33,6 +33,10 @@ struct Entity {
   bool active = true;          // false: left / deleted at the source, kept for retention
   nlohmann::json doc;          // the document, valid against the entity's schema
   TimePoint updated_at{};
+  // doc written as json_text writes it, when whoever made the entity has that text already (an
+  // import from a plugin that writes canonical JSON): upsert stores it as it is. Empty: upsert
+  // writes doc. Reads leave it empty.
+  std::string doc_text;
 };
 
 enum class UpsertOutcome { inserted, updated, unchanged, stale };

@@ -97,9 +97,10 @@ int run_import(const fs::path& dir) {
   o.watchdog_thread = false;
   o.call_deadline = std::chrono::minutes(30);
   o.clock = &clock;
-  o.records = [&](const std::string& connector, const std::string& stream, json&& env) -> Status {
+  o.records = [&](const std::string& connector, const std::string& stream, json&& env,
+                  std::string_view record_text) -> Status {
     if (env.contains("record")) ++stored[stream];
-    return importer.import(connector, stream, std::move(env));
+    return importer.import(connector, stream, std::move(env), record_text);
   };
   o.flush_records = [&](const std::string& connector) { return importer.flush(connector); };
   std::size_t quarantined = 0;

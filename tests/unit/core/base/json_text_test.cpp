@@ -73,6 +73,45 @@ TEST(JsonText, InvalidUtf8FailsAsDumpDoes) {
   }
 }
 
+// The text of a member, for a store that keeps it instead of writing the member again: given
+// exactly when it is what json_text writes for the member's value.
+TEST(JsonText, GivesAMembersTextWhenItIsWrittenAsJsonTextWritesIt) {
+  std::mt19937 rng(20261126);
+  for (int i = 0; i < 2000; ++i) {
+    const json record = random_value(rng, 1);
+    const json envelope = {{"active", true}, {"record", record}, {"source", "users.csv:2"}};
+    std::string_view text;
+    const std::string written = json_text(envelope);
+    const json read = parse_json_text(written, "record", &text);
+    ASSERT_EQ(read, envelope);
+    // Floating point numbers are the parser's, and so is the member's text then.
+    if (written.find('.') == std::string::npos && written.find("\\u") == std::string::npos) {
+      ASSERT_EQ(text, json_text(record)) << "document " << i;
+    } else if (!text.empty()) {
+      ASSERT_EQ(text, json_text(record)) << "document " << i;
+    }
+  }
+  auto member = [](const std::string& written) {
+    std::string_view text = "not set";
+    (void)parse_json_text(written, "record", &text);
+    return std::string(text);
+  };
+  EXPECT_EQ(member(R"({"active":true,"record":{"a":[1,-2,"x\ny"],"b":{}},"z":0})"), R"({"a":[1,-2,"x\ny"],"b":{}})");
+  EXPECT_EQ(member(R"({"record":"Zoë"})"), R"("Zoë")");
+  // Not as json_text writes it: spaces, members out of order, "\/", -0, a member given twice.
+  EXPECT_EQ(member(R"({"record":{"a": 1}})"), "");
+  EXPECT_EQ(member(R"({"record":[1, 2]})"), "");
+  EXPECT_EQ(member(R"({"record":{"b":1,"a":2}})"), "");
+  EXPECT_EQ(member(R"({"record":"a\/b"})"), "");
+  EXPECT_EQ(member(R"({"record":-0})"), "");
+  EXPECT_EQ(member(R"({"record":1,"record":2})"), "");
+  EXPECT_EQ(member(R"({"record":{"x":1.5}})"), "");  // the parser's
+  // Only the top-level object's member; spaces outside it do not matter.
+  EXPECT_EQ(member(R"({"inner":{"record":1}})"), "");
+  EXPECT_EQ(member(R"( { "active" : true , "record" : {"a":1} } )"), R"({"a":1})");
+  EXPECT_EQ(member("not json"), "");
+}
+
 // JsonWriter, walking a document in its own order, writes what dump() writes: floating point
 // numbers and nulls aside, which no producer writes with it.
 void write_with(JsonWriter& w, const json& v) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "audit/audit_writer.hpp"
+#include "base/json_text.hpp"
 #include "daemon/pipeline.hpp"
 #include "temp_dir.hpp"
 
@@ -72,6 +73,35 @@ TEST_F(ImportBatchTest, AFullBatchIsStoredWithoutAFlush) {
   EXPECT_FALSE(stored("sis", "s4")) << "a record of a batch not yet full waits for the flush";
   EXPECT_EQ(consent_.change([](consent::ConsentIndex& i) { return i.student_count(); }), 3u)
       << "the consent index follows what the batch stored";
+}
+
+// The host hands on the record's text where the plugin wrote it as json_text writes it: the store
+// keeps that text, and what it reads back is the record; an update compares by that text too.
+TEST_F(ImportBatchTest, TheRecordsOwnTextIsStoredAsItIs) {
+  for (const char* key : {"s1", "s2", "s3"}) {
+    json envelope = student(key);
+    const std::string text = json_text(envelope["record"]);
+    ASSERT_TRUE(importer_->import("sis", "students", std::move(envelope), text).is_ok());
+  }
+  ASSERT_TRUE(importer_->flush("sis").is_ok());
+  for (const char* key : {"s1", "s2", "s3"}) {
+    auto s = stored("sis", key);
+    ASSERT_TRUE(s) << key;
+    EXPECT_EQ(s->doc, student(key)["record"]) << key;
+  }
+  // Newer versions, one with its text and one without: the newest is stored.
+  json again = student("s1");
+  again["source_version"] = "2026-09-02T06:00:00.000000Z";
+  const std::string text = json_text(again["record"]);
+  ASSERT_TRUE(importer_->import("sis", "students", json(again), text).is_ok());
+  again["source_version"] = "2026-09-03T06:00:00.000000Z";
+  again["record"]["naam"]["achternaam"] = "Yılmaz";
+  ASSERT_TRUE(importer_->import("sis", "students", std::move(again)).is_ok());
+  ASSERT_TRUE(importer_->flush("sis").is_ok());
+  auto s1 = stored("sis", "s1");
+  ASSERT_TRUE(s1);
+  EXPECT_EQ(s1->doc["naam"]["achternaam"], "Yılmaz");
+  EXPECT_EQ(s1->source_version, "2026-09-03T06:00:00.000000Z");
 }
 
 TEST_F(ImportBatchTest, ARecordOfAnotherStreamStoresTheBatchFirst) {

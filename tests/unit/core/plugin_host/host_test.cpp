@@ -30,7 +30,7 @@ TEST_F(HostTest, DeliversToASinkAndHandsBackTheReceipt) {
 TEST_F(HostTest, ASourceKeepsItsCursorInState) {
   auto o = options();
   int records = 0;
-  o.records = [&](const std::string&, const std::string& stream, const nlohmann::json& rec) {
+  o.records = [&](const std::string&, const std::string& stream, const nlohmann::json& rec, std::string_view) {
     EXPECT_EQ(stream, "pupils");
     EXPECT_TRUE(rec.contains("roepnaam"));
     ++records;
@@ -54,7 +54,7 @@ TEST_F(HostTest, BatchedRecordsAreStoredBeforeTheCursorMoves) {
   std::vector<std::string> kept, stored;
   bool fail = true;
   std::vector<std::string> order;  // what happened, in order
-  o.records = [&](const std::string&, const std::string&, nlohmann::json&& rec) {
+  o.records = [&](const std::string&, const std::string&, nlohmann::json&& rec, std::string_view) {
     kept.push_back(rec["id"].get<std::string>());
     return Status::ok();
   };
@@ -162,7 +162,7 @@ TEST_F(HostTest, InvalidRecordsAreQuarantinedWithThePointer) {
     rows.push_back(row);
     return Status::ok();
   };
-  o.records = [&](const std::string&, const std::string&, const nlohmann::json& rec) {
+  o.records = [&](const std::string&, const std::string&, const nlohmann::json& rec, std::string_view) {
     accepted.push_back(rec);
     return Status::ok();
   };

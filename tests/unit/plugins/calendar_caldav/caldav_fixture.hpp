@@ -42,7 +42,7 @@ class Caldav : public ::testing::Test {
     state_ = plugin_host::memory_state_store();
     auto o = plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
-    o.records = [this](const std::string&, const std::string& stream, const nlohmann::json& r) {
+    o.records = [this](const std::string&, const std::string& stream, const nlohmann::json& r, std::string_view) {
       std::lock_guard lock(mu_);
       records_.push_back({stream, r});
       return Status::ok();

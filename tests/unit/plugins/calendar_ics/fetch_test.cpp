@@ -67,7 +67,7 @@ class IcsFetch : public ::testing::Test {
     state_ = plugin_host::store_state_store(*store_);
     plugin_host::HostOptions o = plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
-    o.records = [this](const std::string& connector, const std::string& stream, const json& r) {
+    o.records = [this](const std::string& connector, const std::string& stream, const json& r, std::string_view) {
       std::lock_guard lock(mu_);
       EXPECT_EQ(connector, "ics-kompas");
       EXPECT_EQ(stream, "meetings");

@@ -77,7 +77,7 @@ class PortalTest : public ::testing::Test {
     state_ = plugin_host::memory_state_store();
     plugin_host::HostOptions o = test::plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
-    o.records = [this](const std::string&, const std::string& stream, const json& record) {
+    o.records = [this](const std::string&, const std::string& stream, const json& record, std::string_view) {
       std::lock_guard lock(mu_);
       if (records_fail_after_ && records_.size() >= *records_fail_after_)
         return error(ErrorCode::unavailable, "store unavailable (test)");

@@ -119,7 +119,7 @@ class SisHost : public ::testing::Test {
     plugin_host::HostOptions o = test::plugin_test_options(plugin_dir_.path(), *clock_);
     o.state = state_.get();
     o.quarantine = plugin_host::store_quarantine(*store_);
-    o.records = [this](const std::string& c, const std::string& s, const json& r) {
+    o.records = [this](const std::string& c, const std::string& s, const json& r, std::string_view) {
       return import_envelope(*store_, c, s, r);
     };
     o.on_log = [this](const std::string&, int, const std::string& msg) {
