@@ -36,7 +36,7 @@ struct Entity {
   // doc written as json_text writes it, when whoever made the entity has that text already (an
   // import from a plugin that writes canonical JSON): upsert stores it as it is. Empty: upsert
   // writes doc. Reads leave it empty.
-  std::string doc_text;
+  std::string doc_text{};
 };
 
 enum class UpsertOutcome { inserted, updated, unchanged, stale };

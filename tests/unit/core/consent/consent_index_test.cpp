@@ -160,7 +160,7 @@ TEST(ConsentIndexGrowth, RulesFollowTheirStudentThroughGrowthAndRemoval) {
 TEST(ConsentIndexStore, LoadsFromTheStoreAndPersistsWithAudit) {
   test::MemoryStore store;
   auto put = [&](store::Kind kind, const std::string& id, const json& doc) {
-    store.data_.entities[{int(kind), id}] = store::Entity{kind, id, "school-1", "", "", "", "", true, doc, {}, {}};
+    store.data_.entities[{int(kind), id}] = store::Entity{kind, id, "school-1", "", "", "", "", true, doc, {}};
   };
   // More than one page of students, to exercise paging.
   for (int i = 0; i < 2100; ++i) put(store::Kind::student, "s" + std::to_string(i), test::student_doc("s" + std::to_string(i), "2018-05-01"));
@@ -214,7 +214,7 @@ TEST(ConsentIndexStore, LoadsFromTheStoreAndPersistsWithAudit) {
 TEST(ConsentIndexStore, LoadNamesTheBrokenEntity) {
   test::MemoryStore store;
   store.data_.entities[{int(store::Kind::student), "s1"}] =
-      store::Entity{store::Kind::student, "s1", "t", "", "", "", "", true, json{{"id", "s1"}}, {}, {}};
+      store::Entity{store::Kind::student, "s1", "t", "", "", "", "", true, json{{"id", "s1"}}, {}};
   ConsentIndex index;
   auto tx = store.begin(false);
   EXPECT_EQ(index.load(**tx).message(), "student s1: /birth_date: required (student s1)");

@@ -27,7 +27,7 @@ std::unique_ptr<store::Store> open_store(const std::filesystem::path& file) {
 
 Status put(store::Store& s, store::Kind kind, const std::string& id, const std::string& student, const json& doc) {
   return s.write([&](store::Transaction& tx) {
-    return tx.put(store::Entity{kind, id, "school-1", student, "", "", "", true, doc, k_now, {}});
+    return tx.put(store::Entity{kind, id, "school-1", student, "", "", "", true, doc, k_now});
   });
 }
 

@@ -61,7 +61,7 @@ class MeetingReplies : public ::testing::Test {
   }
 
   void put(store::Kind kind, const std::string& id, const json& doc) {
-    store::Entity e{kind, id, "27XK01", doc.value("student_id", ""), "", "", "", true, doc, rt_->clock().now(), {}};
+    store::Entity e{kind, id, "27XK01", doc.value("student_id", ""), "", "", "", true, doc, rt_->clock().now()};
     ASSERT_TRUE(rt_->store().write([&](store::Transaction& tx) { return tx.put(e); }));
   }
 
