@@ -22,7 +22,8 @@ Outgoing outgoing(const std::string& stream, int i) {
 }
 
 TEST(Handoff, EveryRecordArrivesInOrderOnTheCallingThreadWithFewWaiting) {
-  constexpr int k_records = 5000;
+  // Several times what may wait, so the bound below is tested.
+  constexpr int k_records = int(Handoff::k_batch * (Handoff::k_waiting_batches + 2) * 3);
   std::atomic<int> produced{0};
   int delivered = 0;
   std::size_t most_waiting = 0;
@@ -52,7 +53,7 @@ TEST(Handoff, EveryRecordArrivesInOrderOnTheCallingThreadWithFewWaiting) {
   EXPECT_EQ(stats->rejected, 7u);
   EXPECT_EQ(delivered, k_records);
   // The batch being filled, the full ones waiting, the one being delivered: never the whole pass.
-  EXPECT_LE(most_waiting, 256u * 6);
+  EXPECT_LE(most_waiting, Handoff::k_batch * (Handoff::k_waiting_batches + 2));
 }
 
 TEST(Handoff, APassThatThrowsIsAnErrorAfterWhatItEmittedIsDelivered) {
@@ -71,15 +72,16 @@ TEST(Handoff, APassThatThrowsIsAnErrorAfterWhatItEmittedIsDelivered) {
 
 TEST(Handoff, ADelivererThatThrowsStopsTheHandoffWithoutLeavingThePassWaiting) {
   std::atomic<int> produced{0};
+  constexpr int k_more = int(Handoff::k_batch * (Handoff::k_waiting_batches + 2) * 2);  // more than may wait
   EXPECT_THROW(run_beside(
                    [&](const SyncOutput& out) -> Result<SyncStats> {
                      // Far more than fit in the queue: the pass would wait forever if nobody took them.
-                     for (int i = 0; i < 20000; ++i, ++produced) out.emit(outgoing("students", i));
+                     for (int i = 0; i < k_more; ++i, ++produced) out.emit(outgoing("students", i));
                      return SyncStats{};
                    },
                    [&](Outgoing&) { throw std::runtime_error("host gone"); }),
                std::runtime_error);
-  EXPECT_EQ(produced.load(), 20000);
+  EXPECT_EQ(produced.load(), k_more);
 }
 
 }  // namespace
