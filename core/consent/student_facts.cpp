@@ -13,16 +13,17 @@ Result<StudentFacts> parse_student(const json& doc) {
   if (!doc.is_object()) return bad("", "a student must be a JSON object");
   StudentFacts s;
   auto id = doc.find("id");
-  if (id == doc.end() || !id->is_string() || id->get<std::string>().empty())
+  if (id == doc.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
     return bad("/id", "required, a non-empty string");
-  s.id = id->get<std::string>();
+  s.id = id->get_ref<const std::string&>();
   if (auto school = doc.find("school_id"); school != doc.end() && school->is_string())
-    s.school_id = school->get<std::string>();
+    s.school_id = school->get_ref<const std::string&>();
   auto birth = doc.find("birth_date");
   if (birth == doc.end()) return bad("/birth_date", "required (student " + s.id + ")");
   if (!birth->is_string()) return bad("/birth_date", "must be a string (student " + s.id + ")");
-  auto date = parse_date(birth->get<std::string>());
-  if (!date) return bad("/birth_date", "not a date (YYYY-MM-DD): '" + birth->get<std::string>() + "'");
+  const auto& text = birth->get_ref<const std::string&>();
+  auto date = parse_date(text);
+  if (!date) return bad("/birth_date", "not a date (YYYY-MM-DD): '" + text + "'");
   s.birth_date = *date;
   return s;
 }
@@ -31,9 +32,9 @@ Result<GuardianFacts> parse_guardian(const json& doc) {
   if (!doc.is_object()) return bad("", "a guardian must be a JSON object");
   GuardianFacts g;
   auto id = doc.find("id");
-  if (id == doc.end() || !id->is_string() || id->get<std::string>().empty())
+  if (id == doc.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
     return bad("/id", "required, a non-empty string");
-  g.id = id->get<std::string>();
+  g.id = id->get_ref<const std::string&>();
   auto children = doc.find("children");
   if (children == doc.end()) return g;
   if (!children->is_array()) return bad("/children", "must be an array (guardian " + g.id + ")");
@@ -46,14 +47,15 @@ Result<GuardianFacts> parse_guardian(const json& doc) {
     GuardianLink link;
     link.guardian_id = g.id;
     auto gezag = c.find("gezag");
-    const std::string value = gezag != c.end() && gezag->is_string() ? gezag->get<std::string>() : "";
+    static const std::string none;
+    const std::string& value = gezag != c.end() && gezag->is_string() ? gezag->get_ref<const std::string&>() : none;
     if (value == "yes") link.gezag = Gezag::yes;
     else if (value == "no") link.gezag = Gezag::no;
     else if (value == "unknown") link.gezag = Gezag::unknown;
     else return bad(where() + "/gezag", "must be \"yes\", \"no\" or \"unknown\"");
     auto confirmed = c.find("gezag_confirmed");
     link.confirmed = confirmed != c.end() && confirmed->is_object() && !confirmed->empty();
-    g.children.emplace_back(sid->get<std::string>(), link);
+    g.children.emplace_back(sid->get_ref<const std::string&>(), std::move(link));
     ++i;
   }
   return g;

@@ -239,20 +239,31 @@ Status RecordImporter::import(const std::string& connector, const std::string& s
 }
 
 store::Entity RecordImporter::entity_of(const std::string& connector, store::Kind kind, const json& env) const {
-  const json& doc = env.contains("record") ? env["record"] : env;
+  // Each member looked up once, and copied only when it is a string (as value() with a default).
+  auto text = [](const json& o, const char* key) -> const std::string* {
+    if (!o.is_object()) return nullptr;
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  };
+  const auto record = env.find("record");
+  const json& doc = record != env.end() ? *record : env;
+  const std::string* id = text(doc, "id");
   store::Entity e;
   e.kind = kind;
   e.connector = connector;
-  e.source_key = env.value("source_key", doc.value("id", ""));
-  e.source_version = env.value("source_version", "");
-  e.active = env.value("active", true);
-  e.id = doc.value("id", connector + ":" + e.source_key);
+  if (const std::string* key = text(env, "source_key")) e.source_key = *key;
+  else if (id != nullptr) e.source_key = *id;
+  if (const std::string* version = text(env, "source_version")) e.source_version = *version;
+  if (auto active = env.find("active"); active != env.end() && active->is_boolean()) e.active = active->get<bool>();
+  e.id = id != nullptr ? *id : connector + ":" + e.source_key;
   e.updated_at = clock_.now();
-  if (kind == store::Kind::guardian && doc.contains("children") && !doc["children"].empty())
-    e.student_id = doc["children"][0].value("student_id", "");
-  if (kind == store::Kind::referral) e.student_id = doc.value("student_id", "");
+  if (kind == store::Kind::guardian)
+    if (auto children = doc.find("children"); children != doc.end() && children->is_array() && !children->empty())
+      if (const std::string* student = text(children->front(), "student_id")) e.student_id = *student;
+  if (kind == store::Kind::referral)
+    if (const std::string* student = text(doc, "student_id")) e.student_id = *student;
   // The school's tenant, as the API scopes tokens; a school not (yet) known keeps its id.
-  e.tenant = doc.value("school_id", "");
+  if (const std::string* school = text(doc, "school_id")) e.tenant = *school;
   return e;
 }
 
