@@ -97,9 +97,9 @@ Status ConsentIndex::apply_guardian(const json& guardian_doc) {
 
 void ConsentIndex::remove_student(const std::string& student_id) {
   std::unique_lock lock(mutex_);
-  const std::uint32_t name = names_.find(student_id);
-  if (name == k_no_name || name > uses_.size() || uses_[name - 1].student == k_none) return;
-  StudentEntry& entry = entries_[uses_[name - 1].student];
+  NameUse* use = use_of_locked(student_id);
+  if (use == nullptr || use->student == k_none) return;
+  StudentEntry& entry = entries_[use->student];
   for (const auto& c : entry.consents) consent_student_.erase(c.record.id);
   if (entry.rules_at != k_none) rules_[entry.rules_at].clear();  // the block stays unused, as the slot
   // Out of each guardian's children too, so that a guardian's next document finds none of them.
@@ -111,7 +111,7 @@ void ConsentIndex::remove_student(const std::string& student_id) {
     drop_link_locked(l);
   }
   entry = StudentEntry{};
-  uses_[name - 1].student = k_none;
+  use->student = k_none;
 }
 
 void ConsentIndex::remove_guardian(const std::string& guardian_id) {
@@ -130,6 +130,7 @@ void ConsentIndex::drop_link_locked(std::uint32_t l) {
 
 void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
   const std::uint32_t name = names_.intern(guardian.id);
+  NameUse& use = use_locked(name);  // chunks never move: the reference outlives slot_locked's growth
   for (const auto& [student_id, link] : guardian.children) {
     const std::uint32_t slot = slot_locked(student_id);
     StudentEntry& entry = entries_[slot];
@@ -145,8 +146,8 @@ void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
         l = std::uint32_t(links_.size());
         links_.emplace_back();
       }
-      links_[l] = Link{name, slot, k_none, use_locked(name).guardian_links, link.gezag, link.confirmed};
-      uses_[name - 1].guardian_links = l;
+      links_[l] = Link{name, slot, k_none, use.guardian_links, link.gezag, link.confirmed};
+      use.guardian_links = l;
       *at = l;
     } else {
       links_[*at].gezag = link.gezag;
@@ -157,10 +158,10 @@ void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
 }
 
 void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {
-  const std::uint32_t name = names_.find(guardian_id);
-  if (name == k_no_name || name > uses_.size()) return;
-  std::uint32_t l = uses_[name - 1].guardian_links;
-  uses_[name - 1].guardian_links = k_none;
+  NameUse* use = use_of_locked(guardian_id);
+  if (use == nullptr) return;
+  std::uint32_t l = use->guardian_links;
+  use->guardian_links = k_none;
   while (l != k_none) {
     const std::uint32_t next = links_[l].next_of_guardian;
     StudentEntry& entry = entries_[links_[l].student];
@@ -270,8 +271,13 @@ Result<ConsentRecord> ConsentIndex::withdraw(const std::string& consent_id, cons
   return c;
 }
 
+std::uint64_t ConsentIndex::Names::hash(std::string_view name) {
+  return std::hash<std::string_view>{}(name) & 0xffffffffu;
+}
+
 std::uint32_t ConsentIndex::Names::intern(std::string_view name) {
-  if (const std::uint32_t found = find(name); found != k_no_name) return found;
+  const std::uint64_t h = hash(name);
+  if (const std::uint32_t found = find(name, h); found != k_no_name) return found;
   if ((places_.size() + 1) * 2 > table_.size()) {  // keep the table at most half full
     std::vector<std::uint64_t> old = std::move(table_);
     table_.assign(std::max<std::size_t>(64, old.size() * 2), 0);
@@ -287,7 +293,7 @@ std::uint32_t ConsentIndex::Names::intern(std::string_view name) {
   std::memcpy(blocks_.back().get() + block_used_, name.data(), name.size());
   block_used_ += name.size();
   const auto number = std::uint32_t(places_.size());
-  insert(std::uint64_t(std::hash<std::string_view>{}(name) & 0xffffffffu) << 32 | number);
+  insert(h << 32 | number);
   return number;
 }
 
@@ -298,13 +304,12 @@ void ConsentIndex::Names::insert(std::uint64_t slot_value) {
   table_[i] = slot_value;
 }
 
-std::uint32_t ConsentIndex::Names::find(std::string_view name) const {
+std::uint32_t ConsentIndex::Names::find(std::string_view name, std::uint64_t h) const {
   if (table_.empty()) return k_no_name;
-  const std::uint64_t hash = std::hash<std::string_view>{}(name) & 0xffffffffu;
   const std::size_t mask = table_.size() - 1;
-  for (std::size_t i = std::size_t(hash) & mask; table_[i] != 0; i = (i + 1) & mask) {
+  for (std::size_t i = std::size_t(h) & mask; table_[i] != 0; i = (i + 1) & mask) {
     const auto number = std::uint32_t(table_[i]);
-    if ((table_[i] >> 32) == hash && view(number) == name) return number;
+    if ((table_[i] >> 32) == h && view(number) == name) return number;
   }
   return k_no_name;
 }
@@ -327,6 +332,15 @@ ConsentIndex::NameUse& ConsentIndex::use_locked(std::uint32_t name) {
   return uses_[name - 1];
 }
 
+const ConsentIndex::NameUse* ConsentIndex::use_of_locked(const std::string& id) const {
+  const std::uint32_t name = names_.find(id);
+  return name == k_no_name || name > uses_.size() ? nullptr : &uses_[name - 1];
+}
+
+ConsentIndex::NameUse* ConsentIndex::use_of_locked(const std::string& id) {
+  return const_cast<NameUse*>(std::as_const(*this).use_of_locked(id));
+}
+
 std::uint32_t ConsentIndex::slot_locked(const std::string& student_id) {
   const std::uint32_t name = names_.intern(student_id);
   NameUse& use = use_locked(name);
@@ -342,9 +356,8 @@ ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student
 }
 
 const ConsentIndex::StudentEntry* ConsentIndex::find_locked(const std::string& student_id) const {
-  const std::uint32_t name = names_.find(student_id);
-  if (name == k_no_name || name > uses_.size() || uses_[name - 1].student == k_none) return nullptr;
-  return &entries_[uses_[name - 1].student];
+  const NameUse* use = use_of_locked(student_id);
+  return use == nullptr || use->student == k_none ? nullptr : &entries_[use->student];
 }
 
 const ConsentIndex::Link* ConsentIndex::link_locked(const StudentEntry& entry, const std::string& guardian_id) const {
@@ -368,8 +381,6 @@ StudentFacts ConsentIndex::facts_locked(const StudentEntry& entry) const {
 std::uint32_t ConsentIndex::intern_locked(const std::string& name) {
   return name.empty() ? 0 : names_.intern(name);
 }
-
-std::uint32_t ConsentIndex::lookup_locked(const std::string& name) const { return names_.find(name); }
 
 void ConsentIndex::rebuild_locked(StudentEntry& entry) {
   auto counts = [&](const std::string& guardian_id) {

@@ -107,8 +107,9 @@ class ConsentIndex {
   // name costs its length and about 40 bytes, where a std::string in a map node cost over 100.
   class Names {
    public:
-    std::uint32_t intern(std::string_view name);                    // adds it when absent
-    [[nodiscard]] std::uint32_t find(std::string_view name) const;  // k_no_name when absent
+    std::uint32_t intern(std::string_view name);  // adds it when absent
+    // k_no_name when absent
+    [[nodiscard]] std::uint32_t find(std::string_view name) const { return find(name, hash(name)); }
     [[nodiscard]] std::string_view view(std::uint32_t number) const;
     void clear();
 
@@ -117,6 +118,8 @@ class ConsentIndex {
       std::uint32_t block = 0, offset = 0, size = 0;
     };
     static constexpr std::size_t k_block = 64 * 1024;
+    static std::uint64_t hash(std::string_view name);  // 32 bits, kept beside the number
+    [[nodiscard]] std::uint32_t find(std::string_view name, std::uint64_t h) const;
     void insert(std::uint64_t slot_value);
     std::vector<std::unique_ptr<char[]>> blocks_;
     std::size_t block_used_ = k_block;  // the last block is full: the first name opens one
@@ -203,8 +206,10 @@ class ConsentIndex {
   [[nodiscard]] const StudentEntry* find_locked(const std::string& student_id) const;
   StudentEntry* find_locked(const std::string& student_id);
   NameUse& use_locked(std::uint32_t name);  // grows uses_ to the name
+  // What the id stands for, nullptr when it is unknown or no student's or guardian's.
+  [[nodiscard]] const NameUse* use_of_locked(const std::string& id) const;
+  NameUse* use_of_locked(const std::string& id);
   std::uint32_t intern_locked(const std::string& name);  // 0 for ""
-  [[nodiscard]] std::uint32_t lookup_locked(const std::string& name) const;  // k_no_name when unknown
   // The guardian's link to this student, nullptr when there is none.
   [[nodiscard]] const Link* link_locked(const StudentEntry& entry, const std::string& guardian_id) const;
   [[nodiscard]] StudentFacts facts_locked(const StudentEntry& entry) const;

@@ -185,8 +185,8 @@ Decision ConsentIndex::decide(const std::string& student_id, const Recipient& re
   const Date today = amsterdam_date(at);
   const auto today_day = std::int32_t(std::chrono::sys_days{today}.time_since_epoch().count());
   const int age = age_on(entry.birth_date, today);
-  const std::uint32_t organisation = recipient.organisation.empty() ? k_no_name : lookup_locked(recipient.organisation);
-  const std::uint32_t role = recipient.role.empty() ? k_no_name : lookup_locked(recipient.role);
+  const std::uint32_t organisation = recipient.organisation.empty() ? k_no_name : names_.find(recipient.organisation);
+  const std::uint32_t role = recipient.role.empty() ? k_no_name : names_.find(recipient.role);
 
   for (const auto& category : categories) {
     const int k = category_index(category);
