@@ -104,28 +104,15 @@ std::unique_ptr<RestEndpoint> rest_endpoint(const json& s, const Clock& clock) {
 // that already; anything else is put in order.
 std::string sorted_lines(std::string text) {
   if (!text.empty() && text.back() != '\n') text += '\n';
-  auto each = [&](auto&& f) {
-    for (std::size_t at = 0; at < text.size();) {
-      const std::size_t end = text.find('\n', at);
-      f(std::string_view(text.data() + at, end - at));
-      at = end + 1;
-    }
-  };
   bool in_order = true;
   std::string_view last;
-  each([&](std::string_view key) {
+  each_line(text, [&](std::string_view key) {
     in_order = in_order && !key.empty() && (last.empty() || last < key);
     last = key;
   });
   if (in_order) return text;
-  std::vector<std::string_view> keys;
-  each([&](std::string_view key) {
-    if (!key.empty()) keys.push_back(key);
-  });
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::string out;
-  for (const auto key : keys) (out += key) += '\n';
+  for (const auto key : sorted_lines_of(text)) (out += key) += '\n';
   return out;
 }
 

@@ -235,16 +235,13 @@ class Pass {
         next += '\n';
       };
       std::size_t i = 0;
-      for (std::size_t at = 0; at < old.size();) {
-        const std::size_t end = std::min(old.find('\n', at), old.size());
-        const std::string_view key = old.substr(at, end - at);
-        at = end + 1;
+      each_line(old, [&](std::string_view key) {
         while (i < now.size() && now[i] < key) keep(now[i++]);
-        if (i < now.size() && now[i] == key) continue;  // seen: kept in its turn
-        if (deleted_.contains(key)) continue;
+        if (i < now.size() && now[i] == key) return;  // seen: kept in its turn
+        if (deleted_.contains(key)) return;
         if (!full || present_.contains(key)) {  // a delta, or a row that did not map this time
           keep(key);
-          continue;
+          return;
         }
         oneroster::Base gone;
         gone.sourced_id = key;
@@ -252,7 +249,7 @@ class Pass {
         gone.where = "reconcile: not in the full users file";
         send(stream, gone, options_.fallback_version, nullptr);
         ++stats_.retired;
-      }
+      });
       while (i < now.size()) keep(now[i++]);
       stats_.known[stream] = std::move(next);
     }
@@ -486,19 +483,8 @@ class Pass {
       bytes_ += '\n';
     }
     [[nodiscard]] std::size_t bytes() const { return bytes_.size(); }
-    // Sorted, without repeats; the views point into this list.
-    [[nodiscard]] std::vector<std::string_view> sorted() const {
-      std::vector<std::string_view> out;
-      const std::string_view all = bytes_;
-      for (std::size_t at = 0; at < all.size();) {
-        const std::size_t end = all.find('\n', at);
-        out.push_back(all.substr(at, end - at));
-        at = end + 1;
-      }
-      std::sort(out.begin(), out.end());
-      out.erase(std::unique(out.begin(), out.end()), out.end());
-      return out;
-    }
+    // Sorted, without repeats (keys are never empty); the views point into this list.
+    [[nodiscard]] std::vector<std::string_view> sorted() const { return sorted_lines_of(bytes_); }
 
    private:
     std::string bytes_;
@@ -547,6 +533,16 @@ Result<SyncStats> sync_bundle(const std::filesystem::path& bundle_dir, const Map
                               const SyncOptions& options, const SyncOutput& out) {
   auto source = directory_source(bundle_dir);
   return sync_rows(*source, config, options, out);
+}
+
+std::vector<std::string_view> sorted_lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  each_line(text, [&](std::string_view line) {
+    if (!line.empty()) out.push_back(line);
+  });
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace schakel::sis_oneroster

@@ -17,6 +17,7 @@
 // naming file and line; what was emitted before stays. A CSV delta's demographics or enrollment
 // row for a student whose users row is not in the same delta goes to "rejected_rows" too: the
 // record cannot be built whole without it.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -25,6 +26,7 @@
 #include <memory>
 #include <vector>
 #include <string>
+#include <string_view>
 
 #include "base/status.hpp"
 #include "mapping.hpp"
@@ -52,6 +54,18 @@ struct SyncOutput {
 // sorted, without repeats, about 12 bytes a key where a std::string took 32 and more (a SWV has
 // hundreds of thousands).
 using KnownKeys = std::map<std::string, std::string>;
+
+// Each line of `text` (one key a line, as in KnownKeys), in order.
+template <typename F>
+void each_line(std::string_view text, F&& f) {
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    f(text.substr(at, end - at));
+    at = end + 1;
+  }
+}
+// The lines of `text` sorted, without repeats and without empty ones; they point into `text`.
+std::vector<std::string_view> sorted_lines_of(std::string_view text);
 
 struct SyncStats {
   std::map<std::string, std::uint64_t> emitted;  // per stream
