@@ -43,8 +43,7 @@ Status where(const Status& st, store::Kind kind, const std::string& id) {
 
 }  // namespace
 
-Status ConsentIndex::load(store::Transaction& tx) {
-  std::unique_lock lock(mutex_);
+void ConsentIndex::clear_locked() {
   names_.clear();
   uses_.clear();
   entries_.clear();
@@ -52,33 +51,136 @@ Status ConsentIndex::load(store::Transaction& tx) {
   links_.clear();
   free_links_ = k_none;
   consent_student_.clear();
-  SCHAKEL_TRY(for_each_entity(tx, store::Kind::student, [&](const store::Entity& e) -> Status {
-    auto s = student_from_json(e.doc);
-    if (!s) return where(s.status(), e.kind, e.id);
-    auto& entry = entry_locked(s->id);
-    entry.school = intern_locked(s->school_id);
-    entry.birth_date = s->birth_date;
-    entry.known = true;
-    return {};
-  }));
-  SCHAKEL_TRY(for_each_entity(tx, store::Kind::guardian, [&](const store::Entity& e) -> Status {
-    auto g = guardian_from_json(e.doc);
-    if (!g) return where(g.status(), e.kind, e.id);
-    link_guardian_locked(*g);
-    return {};
-  }));
-  return for_each_entity(tx, store::Kind::consent, [&](const store::Entity& e) -> Status {
+  admitted_ = 0;
+}
+
+Status ConsentIndex::load(store::Transaction& tx) {
+  std::unique_lock lock(mutex_);
+  clear_locked();
+  if (!source_) {
+    SCHAKEL_TRY(for_each_entity(tx, store::Kind::student, [&](const store::Entity& e) -> Status {
+      auto s = student_from_json(e.doc);
+      if (!s) return where(s.status(), e.kind, e.id);
+      auto& entry = entry_locked(s->id);
+      entry.school = intern_locked(s->school_id);
+      entry.birth_date = s->birth_date;
+      entry.known = true;
+      return {};
+    }));
+    SCHAKEL_TRY(for_each_entity(tx, store::Kind::guardian, [&](const store::Entity& e) -> Status {
+      auto g = guardian_from_json(e.doc);
+      if (!g) return where(g.status(), e.kind, e.id);
+      link_guardian_locked(*g);
+      return {};
+    }));
+  }
+  SCHAKEL_TRY(for_each_entity(tx, store::Kind::consent, [&](const store::Entity& e) -> Status {
     auto c = consent_from_json(e.doc);
     if (!c) return where(c.status(), e.kind, e.id);
     apply_locked(*c);
     return {};
+  }));
+  if (!source_) return {};
+  // The students with a consent, from the same transaction as their consents.
+  for (std::uint32_t slot = 0; slot < entries_.size(); ++slot) {
+    auto facts = read_facts(tx, std::string(names_.view(entries_[slot].id)));
+    if (!facts) return facts.status();
+    if (*facts) set_facts_locked(**facts, true);
+  }
+  return {};
+}
+
+Result<std::optional<StudentFacts>> ConsentIndex::read_facts(store::Transaction& tx, const std::string& student_id) {
+  auto student = tx.get(store::Kind::student, student_id);
+  if (!student) return student.status();
+  if (!*student || !(*student)->active) return std::optional<StudentFacts>{};
+  auto facts = student_from_json((*student)->doc);
+  if (!facts) return where(facts.status(), store::Kind::student, student_id);
+  auto guardians = tx.guardians_of(student_id);
+  if (!guardians) return guardians.status();
+  for (const auto& e : *guardians) {
+    auto g = guardian_from_json(e.doc);
+    if (!g) return where(g.status(), e.kind, e.id);
+    // The last mention counts, as when the index links a guardian's document.
+    auto mine = std::find_if(g->children.rbegin(), g->children.rend(),
+                             [&](const auto& child) { return child.first == student_id; });
+    if (mine != g->children.rend()) facts->guardians.push_back(std::move(mine->second));
+  }
+  return std::optional<StudentFacts>(std::move(*facts));
+}
+
+void ConsentIndex::hold_some(Source source, std::size_t other_students) {
+  std::unique_lock lock(mutex_);
+  source_ = std::move(source);
+  other_students_ = other_students;
+}
+
+bool ConsentIndex::holds(const std::string& student_id) const {
+  if (!source_ || student_id.empty()) return true;  // "" is no student: nothing to read
+  std::shared_lock lock(mutex_);
+  const StudentEntry* entry = find_locked(student_id);
+  return entry != nullptr && entry->known;
+}
+
+Status ConsentIndex::admit(const std::string& student_id) {
+  if (!source_ || student_id.empty()) return {};
+  std::unique_lock lock(mutex_);
+  if (const StudentEntry* entry = find_locked(student_id); entry != nullptr && entry->known) return {};
+  auto facts = source_(student_id);
+  if (!facts) return facts.status();
+  if (!*facts) return {};  // no such student: a decision says so
+  if (admitted_ >= other_students_) let_go_locked();
+  set_facts_locked(**facts, true);
+  ++admitted_;
+  return {};
+}
+
+void ConsentIndex::let_go_locked() {
+  struct Kept {
+    StudentFacts facts;
+    bool known = false;
+    std::vector<ConsentRecord> consents;
+  };
+  std::vector<Kept> kept;
+  entries_.each([&](const StudentEntry& e) {
+    if (e.consents.empty()) return;
+    Kept k{facts_locked(e), e.known, {}};
+    for (const auto& c : e.consents) k.consents.push_back(c.record);
+    kept.push_back(std::move(k));
   });
+  clear_locked();
+  for (const auto& k : kept) {
+    set_facts_locked(k.facts, k.known);
+    for (const auto& c : k.consents) apply_locked(c);
+  }
+}
+
+void ConsentIndex::set_facts_locked(const StudentFacts& facts, bool known) {
+  const std::uint32_t slot = slot_locked(facts.id);
+  StudentEntry& entry = entries_[slot];
+  entry.school = intern_locked(facts.school_id);
+  entry.birth_date = facts.birth_date;
+  entry.known = known;
+  unlink_student_locked(entry);
+  for (const auto& g : facts.guardians) {
+    const std::uint32_t name = names_.intern(g.guardian_id);
+    put_link_locked(name, use_locked(name), slot, g);
+  }
+  rebuild_locked(entry);
 }
 
 Status ConsentIndex::apply_student(const json& student_doc) {
+  if (source_) {  // a student the index does not hold is the store's alone
+    const auto id = student_doc.is_object() ? student_doc.find("id") : student_doc.end();
+    if (id != student_doc.end() && id->is_string()) {
+      std::shared_lock lock(mutex_);
+      if (find_locked(id->get_ref<const std::string&>()) == nullptr) return {};
+    }
+  }
   auto s = student_from_json(student_doc);
   if (!s) return s.status().with_context("student");
   std::unique_lock lock(mutex_);
+  if (source_ && find_locked(s->id) == nullptr) return {};
   auto& entry = entry_locked(s->id);
   entry.school = intern_locked(s->school_id);
   entry.birth_date = s->birth_date;
@@ -102,6 +204,12 @@ void ConsentIndex::remove_student(const std::string& student_id) {
   StudentEntry& entry = entries_[use->student];
   for (const auto& c : entry.consents) consent_student_.erase(c.record.id);
   if (entry.rules_at != k_none) rules_[entry.rules_at].clear();  // the block stays unused, as the slot
+  unlink_student_locked(entry);
+  entry = StudentEntry{};
+  use->student = k_none;
+}
+
+void ConsentIndex::unlink_student_locked(StudentEntry& entry) {
   // Out of each guardian's children too, so that a guardian's next document finds none of them.
   while (entry.first_link != k_none) {
     const std::uint32_t l = entry.first_link;
@@ -110,8 +218,6 @@ void ConsentIndex::remove_student(const std::string& student_id) {
     *at = links_[l].next_of_guardian;
     drop_link_locked(l);
   }
-  entry = StudentEntry{};
-  use->student = k_none;
 }
 
 void ConsentIndex::remove_guardian(const std::string& guardian_id) {
@@ -129,32 +235,37 @@ void ConsentIndex::drop_link_locked(std::uint32_t l) {
 }
 
 void ConsentIndex::link_guardian_locked(const GuardianFacts& guardian) {
-  const std::uint32_t name = names_.intern(guardian.id);
-  NameUse& use = use_locked(name);  // chunks never move: the reference outlives slot_locked's growth
+  std::uint32_t name = k_no_name;  // interned with the first child it links: with a source, maybe none
   for (const auto& [student_id, link] : guardian.children) {
+    if (source_ && find_locked(student_id) == nullptr) continue;  // not held: the store has the link
+    if (name == k_no_name) name = names_.intern(guardian.id);
     const std::uint32_t slot = slot_locked(student_id);
-    StudentEntry& entry = entries_[slot];
-    // Appended to the student's guardians (their order is the order of linking), replacing a link
-    // of the same guardian that the document names twice.
-    std::uint32_t* at = &entry.first_link;
-    while (*at != k_none && links_[*at].guardian != name) at = &links_[*at].next_of_student;
-    if (*at == k_none) {
-      std::uint32_t l = free_links_;
-      if (l != k_none) {
-        free_links_ = links_[l].next_of_student;
-      } else {
-        l = std::uint32_t(links_.size());
-        links_.emplace_back();
-      }
-      links_[l] = Link{name, slot, k_none, use.guardian_links, link.gezag, link.confirmed};
-      use.guardian_links = l;
-      *at = l;
-    } else {
-      links_[*at].gezag = link.gezag;
-      links_[*at].confirmed = link.confirmed;
-    }
-    rebuild_locked(entry);
+    put_link_locked(name, use_locked(name), slot, link);  // chunks never move: the use outlives growth
+    rebuild_locked(entries_[slot]);
   }
+}
+
+void ConsentIndex::put_link_locked(std::uint32_t guardian, NameUse& guardian_use, std::uint32_t slot,
+                                   const GuardianLink& link) {
+  // Appended to the student's guardians (their order is the order of linking), replacing a link
+  // of the same guardian that a document names twice.
+  std::uint32_t* at = &entries_[slot].first_link;
+  while (*at != k_none && links_[*at].guardian != guardian) at = &links_[*at].next_of_student;
+  if (*at != k_none) {
+    links_[*at].gezag = link.gezag;
+    links_[*at].confirmed = link.confirmed;
+    return;
+  }
+  std::uint32_t l = free_links_;
+  if (l != k_none) {
+    free_links_ = links_[l].next_of_student;
+  } else {
+    l = std::uint32_t(links_.size());
+    links_.emplace_back();
+  }
+  links_[l] = Link{guardian, slot, k_none, guardian_use.guardian_links, link.gezag, link.confirmed};
+  guardian_use.guardian_links = l;
+  *at = l;
 }
 
 void ConsentIndex::unlink_guardian_locked(const std::string& guardian_id) {

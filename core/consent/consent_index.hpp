@@ -1,6 +1,13 @@
 #pragma once
-// The consent index: every student's birth date, guardians and consents in memory, built from the
-// store at start and updated on every change, so that a decision never touches the disk.
+// The consent index: students' birth dates, guardians and consents in memory, built from the store
+// at start and updated on every change, so that a decision on a student it holds never touches
+// the disk.
+//
+// Which students it holds: without a source, every student it is told of. With one (hold_some, as
+// the daemon runs it), every student with a consent and a bounded number of others, read through
+// the source when a decision or a consent first needs them (admit) and let go together when that
+// many more have come in. An import of any size then leaves the index as small as it was: a
+// change to a student it does not hold is already in the store, where admit will read it.
 //
 // Changing consent with a store (the order matters: the index follows what is durable):
 //   auto c = index.check_record(doc, now);       // validate, nothing changes yet
@@ -9,6 +16,7 @@
 // record_consent()/withdraw_consent() in persist.hpp do exactly that.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -26,11 +34,28 @@ namespace schakel::consent {
 
 class ConsentIndex {
  public:
-  // Reads every active student, guardian and consent through `tx`. A malformed document fails
-  // the load with the entity kind, id and field, so a broken database is not served half-known.
+  // Reads every active consent, and the students and guardians the index holds, through `tx`. A
+  // malformed document fails the load with the entity kind, id and field, so a broken database is
+  // not served half-known.
   Status load(store::Transaction& tx);
 
+  // A student's facts as the store holds them, nullopt when there is no such student.
+  using Source = std::function<Result<std::optional<StudentFacts>>(const std::string& student_id)>;
+  // Holds only the students with a consent and up to `other_students` more, read through
+  // `source` (see the top of this file). Call before load.
+  void hold_some(Source source, std::size_t other_students);
+  // Whether a decision on this student needs no admit first.
+  [[nodiscard]] bool holds(const std::string& student_id) const;
+  // Reads the student through the source when the index does not hold it (nothing without a
+  // source). The index stays locked meanwhile, so a change committed during the read waits and
+  // then finds the student held. Fails only when the source does.
+  Status admit(const std::string& student_id);
+  // The student document and the documents of its active guardians, read through `tx`; errors
+  // name the entity and the field.
+  static Result<std::optional<StudentFacts>> read_facts(store::Transaction& tx, const std::string& student_id);
+
   // Students and guardians change through imports; the importer calls these after its commit.
+  // With a source, a student the index does not hold is left to the store, unparsed.
   Status apply_student(const nlohmann::json& student_doc);
   Status apply_guardian(const nlohmann::json& guardian_doc);
   void remove_student(const std::string& student_id);
@@ -60,7 +85,7 @@ class ConsentIndex {
                                 const std::string& purpose, const std::vector<std::string>& categories,
                                 TimePoint at, const std::string& legal_basis = "") const;
 
-  [[nodiscard]] std::size_t student_count() const;
+  [[nodiscard]] std::size_t student_count() const;  // the students it holds
   [[nodiscard]] std::size_t consent_count() const;
   [[nodiscard]] std::optional<ConsentRecord> find_consent(const std::string& consent_id) const;
   [[nodiscard]] std::optional<StudentFacts> find_student(const std::string& student_id) const;
@@ -220,6 +245,14 @@ class ConsentIndex {
                           std::uint32_t role, int purpose_bit, int category_bit, std::int32_t today, int age, std::vector<std::string>& ids);
 
   void apply_locked(const ConsentRecord& consent);
+  void clear_locked();
+  // The student's school, birth date and guardians, replacing what the entry had.
+  void set_facts_locked(const StudentFacts& facts, bool known);
+  // Lets every student without a consent go, keeping the others as they are.
+  void let_go_locked();
+  // Adds the guardian's link to the student in `slot`, or updates the one it has.
+  void put_link_locked(std::uint32_t guardian, NameUse& guardian_use, std::uint32_t slot, const GuardianLink& link);
+  void unlink_student_locked(StudentEntry& entry);  // out of each guardian's children too
   void link_guardian_locked(const GuardianFacts& guardian);
   void unlink_guardian_locked(const std::string& guardian_id);
   void drop_link_locked(std::uint32_t link);  // out of the student's list, onto the free list
@@ -233,6 +266,9 @@ class ConsentIndex {
   Chunked<Link> links_;
   std::uint32_t free_links_ = k_none;  // through next_of_student
   std::unordered_map<std::string, std::string> consent_student_;  // consent id -> student id
+  Source source_;                   // empty: hold every student
+  std::size_t other_students_ = 0;  // with a source: how many admits before the others go
+  std::size_t admitted_ = 0;        // since the others last went
 };
 
 }  // namespace schakel::consent

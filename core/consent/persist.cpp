@@ -31,6 +31,10 @@ Status persist_consent(store::Transaction& tx, const ConsentRecord& consent, con
 
 Result<ConsentRecord> record_consent(store::Store& store, ConsentIndex& index, const nlohmann::json& consent_doc,
                                      TimePoint at, const AuditAppend& audit) {
+  // The student first, when the index does not hold it yet: the check reads its guardians' gezag.
+  const auto student = consent_doc.is_object() ? consent_doc.find("student_id") : consent_doc.end();
+  if (student != consent_doc.end() && student->is_string())
+    SCHAKEL_TRY(index.admit(student->get_ref<const std::string&>()));
   return commit_then_apply(store, index, index.check_record(consent_doc, at), "consent.record", audit, at);
 }
 

@@ -128,14 +128,7 @@ std::optional<ApiResponse> check_school_and_student(api::ApiService& service, Re
 
 Status ensure_indexed(Runtime& rt, const std::string& student_id) {
   if (student_id.empty()) return {};
-  const bool known = rt.consent().change([&](consent::ConsentIndex& i) { return i.find_student(student_id).has_value(); });
-  if (known) return {};
-  auto tx = rt.store().begin(false);
-  if (!tx) return tx.status();
-  auto student = (*tx)->get(store::Kind::student, student_id);
-  if (!student) return student.status();
-  if (!*student) return {};
-  return rt.consent().change([&](consent::ConsentIndex& i) { return i.apply_student((*student)->doc); });
+  return rt.consent().change([&](consent::ConsentIndex& i) { return i.admit(student_id); });
 }
 
 std::string actor_of(const RequestContext& ctx) {

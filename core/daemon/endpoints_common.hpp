@@ -53,8 +53,8 @@ std::optional<ApiResponse> audited_read(api::ApiService& service, RequestContext
 std::optional<ApiResponse> check_school_and_student(api::ApiService& service, RequestContext& ctx,
                                                     const nlohmann::json& doc, std::string& tenant);
 
-// The student in the consent index (a student recorded through the API after the daemon started
-// is not there yet); no-op when known.
+// The student in the consent index, read from the store when the index does not hold it (recorded
+// through the API or imported since the daemon started, or let go); no-op when held.
 Status ensure_indexed(Runtime& rt, const std::string& student_id);
 
 // The actor to name in audit entries and events: the token's id.

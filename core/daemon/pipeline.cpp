@@ -77,17 +77,35 @@ json decision_of(const json& besluit) {
 
 }  // namespace
 
-Status ConsentService::load(store::Store& store) {
+Status ConsentService::load(store::Store& store, std::size_t other_students) {
   auto tx = store.begin(false);
   if (!tx) return tx.status();
   std::unique_lock lock(mu_);
+  index_.hold_some(
+      [&store](const std::string& student_id) -> Result<std::optional<consent::StudentFacts>> {
+        auto read = store.begin(false);
+        if (!read) return read.status();
+        return consent::ConsentIndex::read_facts(**read, student_id);
+      },
+      other_students);
   return index_.load(**tx);
 }
 
 consent::Decision ConsentService::decide(const std::string& student_id, const consent::Recipient& recipient,
                                          const std::string& purpose, const std::vector<std::string>& categories,
                                          TimePoint at, const std::string& legal_basis) const {
-  std::shared_lock lock(mu_);
+  {
+    std::shared_lock lock(mu_);
+    if (index_.holds(student_id)) return index_.decide(student_id, recipient, purpose, categories, at, legal_basis);
+  }
+  std::unique_lock lock(mu_);
+  if (Status st = index_.admit(student_id); !st) {
+    log::warn("consent: cannot read a student, so its data is denied", {{"error", st.message()}});
+    consent::Decision out;
+    for (const auto& c : categories)
+      out.categories.push_back({c, false, {}, "student " + student_id + " could not be read: " + st.message()});
+    return out;
+  }
   return index_.decide(student_id, recipient, purpose, categories, at, legal_basis);
 }
 

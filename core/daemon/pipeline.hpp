@@ -22,10 +22,13 @@
 
 namespace schakel::daemon {
 
-// The consent index with the lock that lets decisions run concurrently with changes.
+// The consent index with the lock that lets decisions run concurrently with changes. It holds the
+// students with a consent and up to `other_students` more, and reads any other student from the
+// store when a decision first needs it (ConsentIndex::hold_some).
 class ConsentService {
  public:
-  Status load(store::Store& store);
+  static constexpr std::size_t k_other_students = 20000;  // about 5 MB
+  Status load(store::Store& store, std::size_t other_students = k_other_students);
   [[nodiscard]] consent::Decision decide(const std::string& student_id, const consent::Recipient& recipient,
                                          const std::string& purpose, const std::vector<std::string>& categories,
                                          TimePoint at, const std::string& legal_basis) const;
@@ -38,7 +41,7 @@ class ConsentService {
 
  private:
   mutable std::shared_mutex mu_;
-  consent::ConsentIndex index_;
+  mutable consent::ConsentIndex index_;  // a decision may admit a student: what it holds, not what it says
 };
 
 class ConsentGate final : public outbox::Gate {

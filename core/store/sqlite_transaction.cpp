@@ -60,6 +60,18 @@ Result<std::optional<Entity>> fetch_one(Db& db, Kind kind, Stmt& stmt) {
   return std::optional<Entity>(std::move(*e));
 }
 
+Result<std::vector<Entity>> fetch_all(Db& db, Kind kind, Stmt& stmt) {
+  std::vector<Entity> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    auto e = read_entity(db, kind, stmt);
+    if (!e) return e.status();
+    out.push_back(std::move(*e));
+  }
+}
+
 }  // namespace
 
 void bind_all(Stmt& stmt, const std::vector<Param>& params) {
@@ -264,16 +276,17 @@ Result<std::vector<Entity>> SqliteTransaction::list(const EntityQuery& q) {
   auto stmt = db_.prepare(sql);
   if (!stmt) return stmt.status();
   bind_all(*stmt, params);
-  std::vector<Entity> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    auto e = read_entity(db_, q.kind, *stmt);
-    if (!e) return e.status();
-    out.push_back(std::move(*e));
-  }
-  return out;
+  return fetch_all(db_, q.kind, *stmt);
+}
+
+Result<std::vector<Entity>> SqliteTransaction::guardians_of(const std::string& student_id) {
+  SCHAKEL_TRY(usable(false));
+  auto stmt = db_.prepare(select_from(Kind::guardian) +
+                          " WHERE id IN (SELECT guardian_id FROM guardian_children WHERE student_id = ?)"
+                          " AND active = 1 ORDER BY id");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, student_id);
+  return fetch_all(db_, Kind::guardian, *stmt);
 }
 
 Status SqliteTransaction::remove(Kind kind, const std::string& id) {

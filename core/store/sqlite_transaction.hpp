@@ -41,6 +41,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<Entity>> get_by_source(Kind kind, const std::string& connector,
                                               const std::string& source_key) override;
   Result<std::vector<Entity>> list(const EntityQuery& query) override;
+  Result<std::vector<Entity>> guardians_of(const std::string& student_id) override;
   Status remove(Kind kind, const std::string& id) override;
 
   Result<std::optional<std::string>> connector_state(const std::string& connector,

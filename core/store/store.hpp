@@ -196,6 +196,8 @@ class Transaction {
   virtual Result<std::optional<Entity>> get_by_source(Kind kind, const std::string& connector,
                                                       const std::string& source_key) = 0;
   virtual Result<std::vector<Entity>> list(const EntityQuery& query) = 0;
+  // The active guardians whose documents name this student among their children, by id.
+  virtual Result<std::vector<Entity>> guardians_of(const std::string& student_id) = 0;
   virtual Status remove(Kind kind, const std::string& id) = 0;
 
   // A plugin's own state (cursors, sync tokens), by connector and key.

@@ -272,3 +272,131 @@ TEST(ConsentIndexLinks, AGuardiansNewDocumentReplacesItsLinks) {
   ASSERT_TRUE(index.apply_student(test::student_doc("s2", "2016-05-01")));
   EXPECT_EQ(guardians("s2"), List{});
 }
+
+// Holding some: the index holds the students with a consent and a bounded number of others, reads
+// the rest from the store when asked (admit), and leaves a change to a student it does not hold to
+// the store, so that an import of any size does not grow it.
+class ConsentIndexHoldSome : public ::testing::Test {
+ protected:
+  void put(store::Kind kind, const json& doc) {
+    const std::string id = doc["id"];
+    store_.data_.entities[{int(kind), id}] = store::Entity{kind, id, "school-1", "", "", "", "", true, doc, {}};
+  }
+  void hold_some(std::size_t others) {
+    index_.hold_some(
+        [this](const std::string& id) -> Result<std::optional<StudentFacts>> {
+          ++reads_;
+          if (fail_) return error(ErrorCode::io, "disk gone (injected)");
+          auto tx = store_.begin(false);
+          if (!tx) return tx.status();
+          return ConsentIndex::read_facts(**tx, id);
+        },
+        others);
+    auto tx = store_.begin(false);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(index_.load(**tx));
+  }
+  bool parent_sees(const std::string& student, const std::string& guardian) {
+    const Recipient parent{"", "parent", "Ouder", guardian};
+    return index_.decide(student, parent, "calendar", {"identity"}, k_now).permitted("identity");
+  }
+
+  test::MemoryStore store_;
+  ConsentIndex index_;
+  int reads_ = 0;
+  bool fail_ = false;
+};
+
+TEST_F(ConsentIndexHoldSome, HoldsTheStudentsWithAConsentAndReadsOthersWhenAsked) {
+  for (int i = 0; i < 6; ++i) {
+    const std::string s = "s" + std::to_string(i);
+    put(store::Kind::student, test::student_doc(s, "2018-05-01"));
+    put(store::Kind::guardian, test::guardian_doc("g" + std::to_string(i), {{s, "yes"}}));
+  }
+  put(store::Kind::guardian, test::guardian_doc("g-both", {{"s2", "unknown"}, {"s1", "no"}, {"s2", "yes"}}));
+  put(store::Kind::consent, test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"education"}}));
+  hold_some(2);
+  EXPECT_EQ(index_.student_count(), 1u);  // s1 has a consent; the others stay in the store
+  EXPECT_TRUE(index_.holds("s1"));
+  EXPECT_FALSE(index_.holds("s2"));
+  EXPECT_TRUE(index_.decide("s1", k_nurse, "ot_meeting", {"education"}, k_now).permitted("education"));
+
+  // A change to a student it does not hold is the store's: the index stays as it is.
+  ASSERT_TRUE(index_.apply_student(test::student_doc("s2", "2009-01-01")));
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g3", {{"s3", "no"}})));
+  EXPECT_EQ(index_.student_count(), 1u);
+  EXPECT_FALSE(index_.decide("s2", k_nurse, "ot_meeting", {"education"}, k_now).permitted("education"));
+  EXPECT_EQ(index_.decide("s2", k_nurse, "ot_meeting", {"education"}, k_now).find("education")->reason,
+            "unknown student s2");
+
+  // Admitted, s2 comes with its guardians from the store, the last mention of it counting.
+  ASSERT_TRUE(index_.admit("s2"));
+  EXPECT_TRUE(index_.holds("s2"));
+  const auto s2 = index_.find_student("s2");
+  ASSERT_TRUE(s2);
+  ASSERT_EQ(s2->guardians.size(), 2u);
+  EXPECT_EQ(s2->guardians[0].guardian_id, "g-both");
+  EXPECT_EQ(s2->guardians[0].gezag, Gezag::yes);
+  EXPECT_EQ(s2->guardians[1].guardian_id, "g2");
+  EXPECT_TRUE(parent_sees("s2", "g-both"));
+  EXPECT_TRUE(parent_sees("s2", "g2"));
+  EXPECT_FALSE(parent_sees("s2", "g1"));
+  const int reads = reads_;
+  ASSERT_TRUE(index_.admit("s2"));  // held: no read
+  EXPECT_EQ(reads_, reads);
+
+  // Changes to a held student reach the index.
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g2", {{"s2", "no"}})));
+  EXPECT_FALSE(parent_sees("s2", "g2"));
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g1", {{"s1", "no"}, {"s2", "yes"}})));
+  EXPECT_TRUE(parent_sees("s2", "g1"));
+  EXPECT_EQ(index_.decide("s1", k_nurse, "ot_meeting", {"education"}, k_now).find("education")->reason,
+            "guardian g1 has no gezag");
+  ASSERT_TRUE(index_.apply_guardian(test::guardian_doc("g1", {{"s1", "yes"}})));  // back as it was
+
+  // The second admit after s2 lets go of every student without a consent: s2 and s3 go, s1 stays
+  // with its consent and its guardian's link.
+  ASSERT_TRUE(index_.admit("s3"));
+  EXPECT_EQ(index_.student_count(), 3u);
+  ASSERT_TRUE(index_.admit("s4"));
+  EXPECT_EQ(index_.student_count(), 2u);
+  EXPECT_TRUE(index_.holds("s1"));
+  EXPECT_TRUE(index_.holds("s4"));
+  EXPECT_FALSE(index_.holds("s2"));
+  EXPECT_FALSE(index_.holds("s3"));
+  EXPECT_TRUE(index_.decide("s1", k_nurse, "ot_meeting", {"education"}, k_now).permitted("education"));
+  EXPECT_TRUE(parent_sees("s1", "g1"));
+  EXPECT_EQ(index_.consent_count(), 1u);
+
+  // A student without a record is not held; a consent for a student not held admits it first,
+  // and a student with a consent is never let go.
+  ASSERT_TRUE(index_.admit("nobody"));
+  EXPECT_FALSE(index_.holds("nobody"));
+  AuditAppend audit = [](store::Transaction& tx, const ConsentRecord&, const std::string& action) {
+    store::AuditRow row;
+    row.action = action;
+    return tx.append_audit(row);
+  };
+  ASSERT_TRUE(record_consent(store_, index_, test::consent_doc({.id = "c5", .student_id = "s5", .grantors = {"g5"},
+                                                                .categories = {"health"}}), k_now, audit));
+  for (const char* s : {"s0", "s2", "s3", "s4", "s0"}) ASSERT_TRUE(index_.admit(s));
+  EXPECT_TRUE(index_.holds("s5"));
+  EXPECT_TRUE(index_.decide("s5", k_nurse, "ot_meeting", {"health"}, k_now).permitted("health"));
+  EXPECT_EQ(index_.consent_count(), 2u);
+
+  // A source that fails says so; nothing held changes.
+  fail_ = true;
+  EXPECT_EQ(index_.admit("s3").message(), "disk gone (injected)");
+  EXPECT_TRUE(index_.holds("s5"));
+}
+
+TEST_F(ConsentIndexHoldSome, LoadNamesTheBrokenEntity) {
+  put(store::Kind::student, test::student_doc("s1", "2018-05-01"));
+  put(store::Kind::guardian, json{{"id", "g1"}, {"children", json::array({json{{"student_id", "s1"}}})}});
+  put(store::Kind::consent, test::consent_doc({.id = "c1", .student_id = "s1", .grantors = {"g1"},
+                                               .categories = {"education"}}));
+  index_.hold_some([](const std::string&) { return Result<std::optional<StudentFacts>>(std::nullopt); }, 1);
+  auto tx = store_.begin(false);
+  EXPECT_EQ(index_.load(**tx).message(), "guardian g1: /children/0/gezag: must be \"yes\", \"no\" or \"unknown\"");
+}

@@ -54,6 +54,17 @@ class MemoryTransaction final : public store::Transaction {
     ++list_calls_;
     return out;
   }
+  Result<std::vector<store::Entity>> guardians_of(const std::string& student_id) override {
+    std::vector<store::Entity> out;
+    for (const auto& [key, e] : work_.entities) {
+      if (e.kind != store::Kind::guardian || !e.active || !e.doc.contains("children")) continue;
+      const auto& children = e.doc["children"];
+      if (std::any_of(children.begin(), children.end(),
+                      [&](const nlohmann::json& c) { return c.value("student_id", "") == student_id; }))
+        out.push_back(e);
+    }
+    return out;
+  }
   Status remove(store::Kind kind, const std::string& id) override {
     work_.entities.erase({int(kind), id});
     return {};

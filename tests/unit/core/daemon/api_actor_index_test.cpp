@@ -1,23 +1,28 @@
 // Two things the API's case side must get right about who and what the gate knows:
-// a student recorded through POST /v1/students is in the consent index at once (a referral for
-// her is blocked for want of consent, not as "unknown student"), and a disclosure an API call
+// a student recorded through POST /v1/students is known to the gate at once (a referral for her is
+// blocked for want of consent, not as "unknown student"), and a disclosure an API call
 // fires is audited under the token's id and role, not as the destination's connector.
 #include "daemon_env.hpp"
 
 namespace schakel::daemon::test {
 namespace {
 
-bool indexed(DaemonEnv& env, const std::string& student_id) {
-  return env.rt().consent().change([&](consent::ConsentIndex& i) { return i.find_student(student_id).has_value(); });
+// Why the gate denies a youth nurse the student's education data.
+std::string gate_says(DaemonEnv& env, const std::string& student_id) {
+  const consent::Recipient nurse{"GGD", "youth_nurse", "", ""};
+  const auto d = env.rt().consent().decide(student_id, nurse, "ot_meeting", {"education"},
+                                           TimePoint{std::chrono::seconds{1'790'000'000}}, "");
+  return d.categories.at(0).reason;
 }
 
 TEST(StudentIndex, AStudentRecordedThroughTheApiIsKnownToTheGateAtOnce) {
   DaemonEnv env{DaemonEnv::referral_routes()};
   const std::string staff = env.token(Role::staff);
-  ASSERT_FALSE(indexed(env, "stu_new"));
+  ASSERT_EQ(gate_says(env, "stu_new"), "unknown student stu_new");
   auto r = env.call("POST", "/v1/students", staff, student_doc("stu_new", "sch_own"));
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_TRUE(indexed(env, "stu_new")) << "the gate knows her before any guardian or consent names her";
+  EXPECT_EQ(gate_says(env, "stu_new"), "no consent for category education to youth_nurse for purpose ot_meeting")
+      << "the gate knows her before any guardian or consent names her";
 
   ASSERT_EQ(env.call("POST", "/v1/cases", staff, case_doc("case_new", "stu_new", "sch_own")).status, 201);
   r = env.call("POST", "/v1/referrals", staff, referral_doc("ref_new", "case_new", "stu_new", "sch_own"));
@@ -40,7 +45,7 @@ TEST(StudentIndex, AStudentTheGateCannotTakeInIsReportedAndStaysRecorded) {
   // A refused student is neither recorded nor indexed.
   EXPECT_EQ(env.call("POST", "/v1/students", env.token(Role::staff, k_other_brin), student_doc("stu_x", "sch_own")).status,
             403);
-  EXPECT_FALSE(indexed(env, "stu_x"));
+  EXPECT_EQ(gate_says(env, "stu_x"), "unknown student stu_x");
 }
 
 TEST(ApiActor, DisclosuresFiredThroughTheApiNameTheTokenAndItsRole) {

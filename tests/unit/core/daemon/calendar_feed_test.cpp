@@ -72,8 +72,7 @@ class CalendarFeedTest : public ::testing::Test {
                           {"valid_from", "2026-01-01"}, {"status", "active"}, {"legal_basis", "consent"},
                           {"evidence", {{"form_version", "1"}, {"recorded_by", "ib"}, {"recorded_at", "2026-11-01T10:00:00Z"}}}};
     rt_->consent().change([&](consent::ConsentIndex& index) {
-      for (const auto* s : {&s1, &s2}) ASSERT_TRUE(index.apply_student(*s));
-      for (const auto* g : {&g1, &g2}) ASSERT_TRUE(index.apply_guardian(*g));
+      ASSERT_TRUE(index.admit("s1"));  // from the store, with g1's gezag, for her consent
       auto c = index.record(consent, rt_->clock().now());
       ASSERT_TRUE(c) << c.status().message();
     });

@@ -135,6 +135,49 @@ TEST_F(EntityTest, ListByStudent) {
   EXPECT_EQ(t->list(q)->size(), 3U);
 }
 
+// A student's guardians are every guardian that names it among its children, whichever write
+// path the guardian took, and only while the guardian is active.
+TEST_F(EntityTest, GuardiansOfAStudentFollowTheirDocuments) {
+  auto guardian = [](const std::string& id, const std::vector<std::string>& children, bool active = true) {
+    Entity g;
+    g.kind = Kind::guardian;
+    g.id = id;
+    g.student_id = children.empty() ? "" : children.front();
+    g.active = active;
+    g.doc = {{"id", id}, {"children", nlohmann::json::array()}};
+    for (const auto& c : children) g.doc["children"].push_back({{"student_id", c}, {"gezag", "yes"}});
+    return g;
+  };
+  auto ids = [&](const std::string& student) {
+    std::vector<std::string> out;
+    auto t = tx(false);
+    auto found = t->guardians_of(student);
+    EXPECT_TRUE(found) << found.status().message();
+    if (found)
+      for (const auto& e : *found) out.push_back(e.id);
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  ASSERT_TRUE(store_->write([&](Transaction& t) {
+    SCHAKEL_TRY(t.put(guardian("gua-2", {"stu-1", "stu-2"})));
+    SCHAKEL_TRY(t.put(guardian("gua-1", {"stu-2", "stu-1", "stu-2"})));
+    return t.upsert(guardian("gua-3", {"stu-3", "stu-1"})).status();
+  }));
+  EXPECT_EQ(ids("stu-1"), (Ids{"gua-1", "gua-2", "gua-3"}));  // not only where it is the first child
+  EXPECT_EQ(ids("stu-2"), (Ids{"gua-1", "gua-2"}));
+  EXPECT_EQ(ids("stu-9"), Ids{});
+
+  ASSERT_TRUE(store_->write([&](Transaction& t) {
+    SCHAKEL_TRY(t.put(guardian("gua-1", {"stu-3"})));             // a new document, other children
+    SCHAKEL_TRY(t.put(guardian("gua-3", {"stu-1"}, false)));      // left
+    return t.remove(Kind::guardian, "gua-2");
+  }));
+  EXPECT_EQ(ids("stu-1"), Ids{});
+  EXPECT_EQ(ids("stu-2"), Ids{});
+  EXPECT_EQ(ids("stu-3"), (Ids{"gua-1"}));
+  EXPECT_EQ(raw_scalar(path_, "SELECT count(*) FROM guardian_children"), "2");  // gua-1, and gua-3 kept inactive
+}
+
 TEST_F(EntityTest, UpsertNeverLosesANewerVersion) {
   const Entity v1 = student(1, "2026-01-01T00:00:00Z", "5");
   EXPECT_EQ(upsert(v1), UpsertOutcome::inserted);

@@ -53,6 +53,31 @@ TEST(MigrationTest, CreatesAMissingFileAndReopensWithoutMigratingAgain) {
   EXPECT_EQ(again->schema_version(), latest_schema_version());
 }
 
+// Version 5 finds each guardian's children for guardians written before it.
+TEST(MigrationTest, Version5LinksTheGuardiansAlreadyStored) {
+  schakel::test::TempDir dir;
+  const auto path = dir.path() / "v4.db";
+  ASSERT_NE(open_store(path), nullptr);
+  ASSERT_EQ(raw_sql(path,
+                    "DROP TRIGGER guardian_children_insert; DROP TRIGGER guardian_children_update;"
+                    "DROP TRIGGER guardian_children_delete; DROP TABLE guardian_children;"
+                    "INSERT INTO guardians (id, student_id, doc, updated_at) VALUES"
+                    " ('gua-1', 'stu-1', '{\"id\":\"gua-1\",\"children\":[{\"student_id\":\"stu-1\"},{\"student_id\":\"stu-2\"}]}', 0),"
+                    " ('gua-2', '', '{\"id\":\"gua-2\"}', 0);"
+                    "PRAGMA user_version=4"),
+            "");
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  auto tx = store->begin(false);
+  ASSERT_TRUE(tx);
+  auto found = (*tx)->guardians_of("stu-2");
+  ASSERT_TRUE(found) << found.status().message();
+  ASSERT_EQ(found->size(), 1U);
+  EXPECT_EQ(found->front().id, "gua-1");
+  EXPECT_EQ(raw_scalar(path, "SELECT count(*) FROM guardian_children"), "2");
+}
+
 TEST(MigrationTest, RefusesAFileFromANewerBinary) {
   schakel::test::TempDir dir;
   const auto path = dir.path() / "newer.db";
