@@ -153,7 +153,10 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
     if (!ins) return ins.status();
     bind_entity(*ins, e, doc_text);
     SCHAKEL_TRY(ins->run());
-    if (db_.changes() == 1) return UpsertOutcome::inserted;
+    if (db_.changes() == 1) {
+      SCHAKEL_TRY(relink_children(e.kind, e.id, nullptr, &e.doc));
+      return UpsertOutcome::inserted;
+    }
   }
 
   const bool by_source = !e.connector.empty();
@@ -190,6 +193,8 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
     SCHAKEL_TRY(upd->run());
     return UpsertOutcome::unchanged;
   }
+  // What the guardian's stored document names, read before the statement goes on.
+  const nlohmann::json old_doc = e.kind == Kind::guardian ? parse_json_text(sel->text_view(2)) : nlohmann::json();
   // The hub's id of a source record never changes once given.
   auto upd = db_.prepare("UPDATE " + tbl +
                          " SET tenant = ?, student_id = ?, source_version = ?, active = ?,"
@@ -203,7 +208,42 @@ Result<UpsertOutcome> SqliteTransaction::upsert(const Entity& e) {
       .bind(6, to_micros(e.updated_at))
       .bind(7, stored_id);
   SCHAKEL_TRY(upd->run());
+  SCHAKEL_TRY(relink_children(e.kind, stored_id, &old_doc, &e.doc));
   return UpsertOutcome::updated;
+}
+
+Status SqliteTransaction::relink_children(Kind kind, const std::string& id, const nlohmann::json* before,
+                                          const nlohmann::json* after) {
+  if (kind != Kind::guardian) return Status::ok();
+  auto each_child = [](const nlohmann::json* doc, auto&& f) -> Status {
+    if (doc == nullptr || !doc->is_object()) return Status::ok();
+    const auto children = doc->find("children");
+    if (children == doc->end() || !children->is_array()) return Status::ok();
+    for (const auto& child : *children) {
+      const auto student = child.is_object() ? child.find("student_id") : child.end();
+      if (student != child.end() && student->is_string()) SCHAKEL_TRY(f(student->get_ref<const std::string&>()));
+    }
+    return Status::ok();
+  };
+  SCHAKEL_TRY(each_child(before, [&](const std::string& student) -> Status {
+    auto del = db_.prepare("DELETE FROM guardian_children WHERE student_id = ? AND guardian_id = ?");
+    if (!del) return del.status();
+    del->bind(1, student).bind(2, id);
+    return del->run();
+  }));
+  return each_child(after, [&](const std::string& student) -> Status {
+    auto ins = db_.prepare("INSERT OR IGNORE INTO guardian_children (student_id, guardian_id) VALUES (?, ?)");
+    if (!ins) return ins.status();
+    ins->bind(1, student).bind(2, id);
+    return ins->run();
+  });
+}
+
+Result<nlohmann::json> SqliteTransaction::stored_guardian_doc(Kind kind, const std::string& id) {
+  if (kind != Kind::guardian) return nlohmann::json();
+  auto stored = get(kind, id);
+  if (!stored) return stored.status();
+  return *stored ? std::move((*stored)->doc) : nlohmann::json();
 }
 
 Status SqliteTransaction::put(const Entity& e) {
@@ -218,8 +258,11 @@ Status SqliteTransaction::put(const Entity& e) {
                           " source_version = excluded.source_version, active = excluded.active,"
                           " doc = excluded.doc, updated_at = excluded.updated_at");
   if (!stmt) return stmt.status();
+  auto before = stored_guardian_doc(e.kind, e.id);
+  if (!before) return before.status();
   bind_entity(*stmt, e, json_text(e.doc));
-  return stmt->run();
+  SCHAKEL_TRY(stmt->run());
+  return relink_children(e.kind, e.id, &*before, &e.doc);
 }
 
 Result<std::optional<Entity>> SqliteTransaction::get(Kind kind, const std::string& id) {
@@ -291,6 +334,8 @@ Result<std::vector<Entity>> SqliteTransaction::guardians_of(const std::string& s
 
 Status SqliteTransaction::remove(Kind kind, const std::string& id) {
   SCHAKEL_TRY(usable(true));
+  auto before = stored_guardian_doc(kind, id);
+  if (!before) return before.status();
   auto stmt = db_.prepare(std::string("DELETE FROM ") + table(kind) + " WHERE id = ?");
   if (!stmt) return stmt.status();
   stmt->bind(1, id);
@@ -298,7 +343,7 @@ Status SqliteTransaction::remove(Kind kind, const std::string& id) {
   if (db_.changes() == 0) {
     return {ErrorCode::not_found, db_.file() + ": " + kind_name(kind) + " " + id + " not found"};
   }
-  return Status::ok();
+  return relink_children(kind, id, &*before, nullptr);
 }
 
 }  // namespace schakel::store::sqlite

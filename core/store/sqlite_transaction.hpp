@@ -95,6 +95,11 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<AuditRow>> read_audit(const std::string& where, const std::vector<Param>& params,
                                            const std::string& order, int limit);
   void end();
+  // For a guardian: its rows in guardian_children follow its document from `before` to `after`
+  // (nullptr: none); other kinds have none.
+  Status relink_children(Kind kind, const std::string& id, const nlohmann::json* before, const nlohmann::json* after);
+  // The stored document of a guardian about to change (null when there is none, or another kind).
+  Result<nlohmann::json> stored_guardian_doc(Kind kind, const std::string& id);
   Result<std::vector<OutboxItem>> read_outbox(const std::string& sql, const std::vector<Param>& params);
   Status change_outbox(const std::string& sql, const std::vector<Param>& params, std::int64_t id,
                        const char* doing);

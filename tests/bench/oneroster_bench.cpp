@@ -87,6 +87,10 @@ int run_import(const fs::path& dir) {
     return 1;
   }
   daemon::ConsentService consent;
+  if (Status loaded = consent.load(store); !loaded) {  // as the daemon starts
+    std::fprintf(stderr, "%s\n", loaded.message().c_str());
+    return 1;
+  }
   daemon::RecordImporter importer(store, **audit, consent, clock);
   importer.set_batch_size(daemon::RecordImporter::k_daemon_batch);
   std::map<std::string, std::size_t> stored;

@@ -138,10 +138,12 @@ TEST_F(EntityTest, ListByStudent) {
 // A student's guardians are every guardian that names it among its children, whichever write
 // path the guardian took, and only while the guardian is active.
 TEST_F(EntityTest, GuardiansOfAStudentFollowTheirDocuments) {
-  auto guardian = [](const std::string& id, const std::vector<std::string>& children, bool active = true) {
+  auto guardian = [](const std::string& id, const std::vector<std::string>& children, bool active = true,
+                     const std::string& version = "2026-01-01T00:00:00Z") {
     Entity g;
     g.kind = Kind::guardian;
     g.id = id;
+    g.source_version = version;
     g.student_id = children.empty() ? "" : children.front();
     g.active = active;
     g.doc = {{"id", id}, {"children", nlohmann::json::array()}};
@@ -161,6 +163,7 @@ TEST_F(EntityTest, GuardiansOfAStudentFollowTheirDocuments) {
   ASSERT_TRUE(store_->write([&](Transaction& t) {
     SCHAKEL_TRY(t.put(guardian("gua-2", {"stu-1", "stu-2"})));
     SCHAKEL_TRY(t.put(guardian("gua-1", {"stu-2", "stu-1", "stu-2"})));
+    SCHAKEL_TRY(t.upsert(guardian("gua-4", {"stu-4"})).status());
     return t.upsert(guardian("gua-3", {"stu-3", "stu-1"})).status();
   }));
   EXPECT_EQ(ids("stu-1"), (Ids{"gua-1", "gua-2", "gua-3"}));  // not only where it is the first child
@@ -170,12 +173,17 @@ TEST_F(EntityTest, GuardiansOfAStudentFollowTheirDocuments) {
   ASSERT_TRUE(store_->write([&](Transaction& t) {
     SCHAKEL_TRY(t.put(guardian("gua-1", {"stu-3"})));             // a new document, other children
     SCHAKEL_TRY(t.put(guardian("gua-3", {"stu-1"}, false)));      // left
+    // A newer version of a source record (the upsert's update) and an older one (kept out).
+    SCHAKEL_TRY(t.upsert(guardian("gua-4", {"stu-2"}, true, "2026-02-01T00:00:00Z")).status());
+    SCHAKEL_TRY(t.upsert(guardian("gua-4", {"stu-9"}, true, "2025-12-01T00:00:00Z")).status());
     return t.remove(Kind::guardian, "gua-2");
   }));
   EXPECT_EQ(ids("stu-1"), Ids{});
-  EXPECT_EQ(ids("stu-2"), Ids{});
+  EXPECT_EQ(ids("stu-2"), (Ids{"gua-4"}));
   EXPECT_EQ(ids("stu-3"), (Ids{"gua-1"}));
-  EXPECT_EQ(raw_scalar(path_, "SELECT count(*) FROM guardian_children"), "2");  // gua-1, and gua-3 kept inactive
+  EXPECT_EQ(ids("stu-4"), Ids{});
+  EXPECT_EQ(ids("stu-9"), Ids{});
+  EXPECT_EQ(raw_scalar(path_, "SELECT count(*) FROM guardian_children"), "3");  // and gua-3, kept inactive
 }
 
 TEST_F(EntityTest, UpsertNeverLosesANewerVersion) {

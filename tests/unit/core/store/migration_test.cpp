@@ -59,8 +59,7 @@ TEST(MigrationTest, Version5LinksTheGuardiansAlreadyStored) {
   const auto path = dir.path() / "v4.db";
   ASSERT_NE(open_store(path), nullptr);
   ASSERT_EQ(raw_sql(path,
-                    "DROP TRIGGER guardian_children_insert; DROP TRIGGER guardian_children_update;"
-                    "DROP TRIGGER guardian_children_delete; DROP TABLE guardian_children;"
+                    "DROP TABLE guardian_children;"
                     "INSERT INTO guardians (id, student_id, doc, updated_at) VALUES"
                     " ('gua-1', 'stu-1', '{\"id\":\"gua-1\",\"children\":[{\"student_id\":\"stu-1\"},{\"student_id\":\"stu-2\"}]}', 0),"
                     " ('gua-2', '', '{\"id\":\"gua-2\"}', 0);"
