@@ -126,11 +126,6 @@ std::optional<ApiResponse> check_school_and_student(api::ApiService& service, Re
   return std::nullopt;
 }
 
-Status ensure_indexed(Runtime& rt, const std::string& student_id) {
-  if (student_id.empty()) return {};
-  return rt.consent().change([&](consent::ConsentIndex& i) { return i.admit(student_id); });
-}
-
 std::string actor_of(const RequestContext& ctx) {
   return ctx.principal() ? ctx.principal()->token_id : std::string("anonymous");
 }

@@ -53,10 +53,6 @@ std::optional<ApiResponse> audited_read(api::ApiService& service, RequestContext
 std::optional<ApiResponse> check_school_and_student(api::ApiService& service, RequestContext& ctx,
                                                     const nlohmann::json& doc, std::string& tenant);
 
-// The student in the consent index, read from the store when the index does not hold it (recorded
-// through the API or imported since the daemon started, or let go); no-op when held.
-Status ensure_indexed(Runtime& rt, const std::string& student_id);
-
 // The actor to name in audit entries and events: the token's id.
 std::string actor_of(const RequestContext& ctx);
 // The token's role ("staff", ...), named beside actor_of in audit entries; "" without a token.

@@ -67,7 +67,6 @@ ApiResponse record(api::ApiService& service, Runtime& rt, RequestContext& ctx) {
   if (student.doc.value("school_id", "") != doc["school_id"].get<std::string>())
     return unprocessable("/school_id", "the student is at school " + student.doc.value("school_id", ""),
                          "the consent's school is not the student's");
-  if (Status st = ensure_indexed(rt, student.id); !st) return api::store_failure(st);
 
   auto recorded = rt.consent().change([&](consent::ConsentIndex& index) {
     return consent::record_consent(rt.store(), index, doc, ctx.now(), audit_append(rt, ctx, student.tenant));
@@ -98,7 +97,6 @@ ApiResponse withdraw(api::ApiService& service, Runtime& rt, RequestContext& ctx)
   }
   store::Entity student;
   if (auto refused = load_student(service, ctx, (*found)->student_id, "", student)) return *refused;
-  if (Status st = ensure_indexed(rt, student.id); !st) return api::store_failure(st);
 
   const std::string reason = body.value("reason", "");
   auto withdrawn = rt.consent().change([&](consent::ConsentIndex& index) {

@@ -53,10 +53,8 @@ ApiResponse create_guardian(api::ApiService& service, Runtime& rt, RequestContex
   });
   if (exists) return api::error_response(409, "conflict", "guardian " + id + " already exists", {{"/id", "already exists"}});
   if (!st) return api::store_failure(st);
-  // The consent index follows what is durable: the children first, so the links find them.
-  for (const auto& c : doc["children"]) {
-    if (Status s = ensure_indexed(rt, c["student_id"].get<std::string>()); !s) return api::store_failure(s);
-  }
+  // The consent index follows what is durable: the children it holds get the links (the others
+  // find them in the store when it reads them).
   if (Status s = rt.consent().change([&](consent::ConsentIndex& i) { return i.apply_guardian(doc); }); !s) {
     return status_failure(s);
   }
