@@ -104,6 +104,39 @@ TEST_F(ImportBatchTest, TheRecordsOwnTextIsStoredAsItIs) {
   EXPECT_EQ(s1->source_version, "2026-09-03T06:00:00.000000Z");
 }
 
+// As the daemon runs it, the consent index holds none of what an import brings: the gate reads a
+// student and its guardians from the store when a decision first needs them, and a later import
+// of a guardian reaches the student it holds by then.
+TEST_F(ImportBatchTest, TheGateReadsImportedStudentsFromTheStoreWithoutHoldingThem) {
+  ASSERT_TRUE(consent_.load(*store_, 1).is_ok());
+  auto guardian = [](const std::string& version, const std::vector<std::string>& children) {
+    json doc = {{"id", "guardian-g1"}, {"naam", {{"achternaam", "Çelik"}}}, {"children", json::array()}};
+    for (const auto& c : children) doc["children"].push_back({{"student_id", c}, {"relation", "parent"}, {"gezag", "yes"}});
+    return json{{"source_key", "g1"}, {"source_version", version}, {"source", "users.csv:9"}, {"active", true}, {"record", doc}};
+  };
+  for (const char* key : {"s1", "s2", "s3"}) ASSERT_TRUE(importer_->import("sis", "students", student(key)).is_ok());
+  ASSERT_TRUE(importer_->import("sis", "guardians", guardian("2026-09-01T06:00:00Z", {"student-s1", "student-s2"})).is_ok());
+  ASSERT_TRUE(importer_->flush("sis").is_ok());
+  auto held = [&] { return consent_.change([](consent::ConsentIndex& i) { return i.student_count(); }); };
+  EXPECT_EQ(held(), 0u);
+
+  const consent::Recipient parent{"", "parent", "Mw. Çelik", "guardian-g1"};
+  auto parent_sees = [&](const std::string& student) {
+    return consent_.decide(student, parent, "calendar", {"identity"}, clock_.now(), "").permitted("identity");
+  };
+  EXPECT_TRUE(parent_sees("student-s2"));  // g1 is not s2's first child: found all the same
+  EXPECT_EQ(held(), 1u);
+  // A newer document of g1 without s2 reaches the s2 the index holds.
+  ASSERT_TRUE(importer_->import("sis", "guardians", guardian("2026-09-02T06:00:00Z", {"student-s1"})).is_ok());
+  ASSERT_TRUE(importer_->flush("sis").is_ok());
+  EXPECT_FALSE(parent_sees("student-s2"));
+  EXPECT_TRUE(parent_sees("student-s1"));  // read now; s2 goes, as one other student is the bound
+  EXPECT_EQ(held(), 1u);
+  EXPECT_FALSE(parent_sees("student-s3"));
+  EXPECT_EQ(consent_.decide("student-x", parent, "calendar", {"identity"}, clock_.now(), "").categories.at(0).reason,
+            "unknown student student-x");
+}
+
 TEST_F(ImportBatchTest, ARecordOfAnotherStreamStoresTheBatchFirst) {
   ASSERT_TRUE(importer_->import("sis", "students", student("s1")).is_ok());
   // A calendar reply is not batched; the student before it is stored by then, whatever the reply.
