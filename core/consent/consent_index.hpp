@@ -88,7 +88,7 @@ class ConsentIndex {
   [[nodiscard]] std::size_t student_count() const;  // the students it holds
   [[nodiscard]] std::size_t consent_count() const;
   [[nodiscard]] std::optional<ConsentRecord> find_consent(const std::string& consent_id) const;
-  [[nodiscard]] std::optional<StudentFacts> find_student(const std::string& student_id) const;
+  [[nodiscard]] std::optional<StudentFacts> find_student(const std::string& student_id) const;  // when held
 
   // A consent with its closed lists as bit masks, so that a decision compares integers.
   struct Indexed {
