@@ -61,10 +61,7 @@ Status ConsentIndex::load(store::Transaction& tx) {
     SCHAKEL_TRY(for_each_entity(tx, store::Kind::student, [&](const store::Entity& e) -> Status {
       auto s = student_from_json(e.doc);
       if (!s) return where(s.status(), e.kind, e.id);
-      auto& entry = entry_locked(s->id);
-      entry.school = intern_locked(s->school_id);
-      entry.birth_date = s->birth_date;
-      entry.known = true;
+      put_student_locked(*s, true);
       return {};
     }));
     SCHAKEL_TRY(for_each_entity(tx, store::Kind::guardian, [&](const store::Entity& e) -> Status {
@@ -118,6 +115,10 @@ void ConsentIndex::hold_some(Source source, std::size_t other_students) {
 bool ConsentIndex::holds(const std::string& student_id) const {
   if (!source_ || student_id.empty()) return true;  // "" is no student: nothing to read
   std::shared_lock lock(mutex_);
+  return held_locked(student_id);
+}
+
+bool ConsentIndex::held_locked(const std::string& student_id) const {
   const StudentEntry* entry = find_locked(student_id);
   return entry != nullptr && entry->known;
 }
@@ -125,7 +126,7 @@ bool ConsentIndex::holds(const std::string& student_id) const {
 Status ConsentIndex::admit(const std::string& student_id) {
   if (!source_ || student_id.empty()) return {};
   std::unique_lock lock(mutex_);
-  if (const StudentEntry* entry = find_locked(student_id); entry != nullptr && entry->known) return {};
+  if (held_locked(student_id)) return {};
   auto facts = source_(student_id);
   if (!facts) return facts.status();
   if (!*facts) return {};  // no such student: a decision says so
@@ -155,12 +156,18 @@ void ConsentIndex::let_go_locked() {
   }
 }
 
-void ConsentIndex::set_facts_locked(const StudentFacts& facts, bool known) {
+std::uint32_t ConsentIndex::put_student_locked(const StudentFacts& facts, bool known) {
   const std::uint32_t slot = slot_locked(facts.id);
   StudentEntry& entry = entries_[slot];
   entry.school = intern_locked(facts.school_id);
   entry.birth_date = facts.birth_date;
   entry.known = known;
+  return slot;
+}
+
+void ConsentIndex::set_facts_locked(const StudentFacts& facts, bool known) {
+  const std::uint32_t slot = put_student_locked(facts, known);
+  StudentEntry& entry = entries_[slot];
   unlink_student_locked(entry);
   for (const auto& g : facts.guardians) {
     const std::uint32_t name = names_.intern(g.guardian_id);
@@ -181,10 +188,7 @@ Status ConsentIndex::apply_student(const json& student_doc) {
   if (!s) return s.status().with_context("student");
   std::unique_lock lock(mutex_);
   if (source_ && find_locked(s->id) == nullptr) return {};
-  auto& entry = entry_locked(s->id);
-  entry.school = intern_locked(s->school_id);
-  entry.birth_date = s->birth_date;
-  entry.known = true;
+  put_student_locked(*s, true);
   return {};
 }
 

@@ -246,8 +246,11 @@ class ConsentIndex {
 
   void apply_locked(const ConsentRecord& consent);
   void clear_locked();
-  // The student's school, birth date and guardians, replacing what the entry had.
+  // The student's school and birth date (its entry made when absent); returns its slot.
+  std::uint32_t put_student_locked(const StudentFacts& facts, bool known);
+  // The same, and its guardians, replacing the links the entry had.
   void set_facts_locked(const StudentFacts& facts, bool known);
+  [[nodiscard]] bool held_locked(const std::string& student_id) const;  // known, not only named
   // Lets every student without a consent go, keeping the others as they are.
   void let_go_locked();
   // Adds the guardian's link to the student in `slot`, or updates the one it has.

@@ -235,8 +235,9 @@ std::string run_case(std::uint64_t seed, const schema::SchemaSet& set, bool hold
   for (int i = 1; i <= n_guardians; ++i)
     if (!set_guardian("g" + std::to_string(i))) return "guardian rejected";
   // g3 is a guardian of someone else: never of s1.
-  commit(store::Kind::guardian, guardian("g3", "s2", "yes", false));
-  if (!index.apply_guardian(guardian("g3", "s2", "yes", false))) return "g3 rejected";
+  const json g3 = guardian("g3", "s2", "yes", false);
+  commit(store::Kind::guardian, g3);
+  if (!index.apply_guardian(g3)) return "g3 rejected";
   const std::vector<std::string> people = {"g1", "g2", "g3", "student"};
 
   struct Route {
